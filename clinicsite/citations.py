@@ -1,0 +1,127 @@
+"""Number each treatment page's citations by first appearance, and link both ways.
+
+The order in which this module walks a treatment is the page's reading order; the
+treatment layout lays sections out in the same order (a test holds the two together).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from clinicsite.model import Claim, Faq, Item, SideEffect, Site, SiteInfo, Source, Treatment
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A superscript citation after a claim."""
+
+    number: int
+    locator: str | None
+
+
+@dataclass(frozen=True)
+class CitedClaim:
+    """A claim as it appears on the page: its text, its anchor and its citation marks."""
+
+    text: str
+    anchor: str
+    marks: tuple[Mark, ...]
+
+
+@dataclass(frozen=True)
+class CitedRecord:
+    """A benefit, step, side effect or FAQ with numbered claims."""
+
+    id: str
+    heading: str
+    claims: tuple[CitedClaim, ...]
+    duration: CitedClaim | None = None
+    seek_help: tuple[CitedClaim, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One entry of the numbered reference list and the claims that cite it."""
+
+    number: int
+    source: Source
+    locators: tuple[str, ...]
+    backlinks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CitedTreatment:
+    """A treatment page's content with its numbered references."""
+
+    treatment: Treatment
+    summary: tuple[CitedClaim, ...]
+    benefits: tuple[CitedRecord, ...]
+    mechanism: tuple[CitedRecord, ...]
+    side_effects: tuple[CitedRecord, ...]
+    faqs: tuple[CitedRecord, ...]
+    references: tuple[Reference, ...]
+
+
+@dataclass(frozen=True)
+class CitedSite:
+    """The site with every treatment's citations numbered."""
+
+    info: SiteInfo
+    treatments: tuple[CitedTreatment, ...]
+
+
+class _Numbering:
+    """Numbers sources in the order claims first cite them, remembering who cited what."""
+
+    def __init__(self, sources: dict[str, Source]) -> None:
+        self.sources = sources
+        self.numbers: dict[str, int] = {}
+        self.backlinks: dict[str, list[str]] = {}
+        self.locators: dict[str, list[str]] = {}
+
+    def claim(self, claim: Claim, anchor: str) -> CitedClaim:
+        marks = []
+        for citation in claim.cite:
+            number = self.numbers.setdefault(citation.source, len(self.numbers) + 1)
+            links = self.backlinks.setdefault(citation.source, [])
+            if anchor not in links:
+                links.append(anchor)
+            found = self.locators.setdefault(citation.source, [])
+            if citation.locator and citation.locator not in found:
+                found.append(citation.locator)
+            marks.append(Mark(number, citation.locator))
+        return CitedClaim(claim.text, anchor, tuple(marks))
+
+    def claims(self, claims: list[Claim], prefix: str) -> tuple[CitedClaim, ...]:
+        return tuple(self.claim(c, f"{prefix}-{n}") for n, c in enumerate(claims, 1))
+
+    def record(self, section: str, record: Item | Faq) -> CitedRecord:
+        prefix = f"claim-{section}-{record.id}"
+        heading = record.question if isinstance(record, Faq) else record.title
+        claims = self.claims(record.claims, prefix)
+        if not isinstance(record, SideEffect):
+            return CitedRecord(record.id, heading, claims)
+        duration = self.claim(record.duration, f"{prefix}-duration") if record.duration else None
+        seek_help = self.claims(record.seek_help.claims, f"{prefix}-help") if record.seek_help else ()
+        return CitedRecord(record.id, heading, claims, duration, seek_help)
+
+    def references(self) -> tuple[Reference, ...]:
+        return tuple(
+            Reference(number, self.sources[source], tuple(self.locators[source]), tuple(self.backlinks[source])) for source, number in self.numbers.items()
+        )
+
+
+def cite_treatment(treatment: Treatment, sources: dict[str, Source]) -> CitedTreatment:
+    """Return the treatment with citations numbered in page reading order."""
+    numbering = _Numbering(sources)
+    summary = numbering.claims(treatment.overview.summary.claims, "claim-summary")
+    benefits = tuple(numbering.record("benefits", r) for r in treatment.benefits)
+    mechanism = tuple(numbering.record("mechanism", r) for r in treatment.mechanism)
+    side_effects = tuple(numbering.record("side-effects", r) for r in treatment.side_effects)
+    faqs = tuple(numbering.record("faqs", r) for r in treatment.faqs)
+    return CitedTreatment(treatment, summary, benefits, mechanism, side_effects, faqs, numbering.references())
+
+
+def number_citations(site: Site) -> CitedSite:
+    """Return the site with each treatment page's references numbered."""
+    return CitedSite(site.info, tuple(cite_treatment(t, site.sources) for t in site.treatments))

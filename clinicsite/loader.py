@@ -1,0 +1,255 @@
+"""Load the content folder into plain data with the position of every key and value.
+
+YAML is composed to nodes (never constructed into Python objects), so no tag can run
+code, duplicate keys are caught, and each scalar stays text: the schema decides what a
+`no` or `2008` means, not YAML 1.1's resolver.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from clinicsite.diagnostics import Diagnostic, Location, error
+
+try:  # the C parser is ~10x faster; fall back to pure Python where libyaml is absent
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+#: A value's path inside its document: mapping keys and list indices from the root.
+Path_ = tuple[str | int, ...]
+
+SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+SITE_FILES = ("site.yaml", "sources.yaml")
+TREATMENT_FILES = ("treatment.yaml", "benefits.yaml", "mechanism.yaml", "side-effects.yaml", "faqs.yaml")
+MAX_FILE_BYTES = 2 * 1024 * 1024
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_STANDARD_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")}
+
+
+@dataclass(frozen=True)
+class Document:
+    """One YAML file: its data as plain Python values and where each value was written."""
+
+    path: str
+    """The file's path as shown in diagnostics (relative to the working folder when inside it)."""
+    data: Any
+    """Mappings, lists, strings and None; every scalar is a string or None."""
+    positions: dict[Path_, Location] = field(repr=False)
+    """Path of each value -> position of the value's first character."""
+    key_positions: dict[Path_, Location] = field(repr=False)
+    """Path of each mapping value -> position of its key (for 'unknown field' errors)."""
+
+    def locate(self, path: Path_) -> Location:
+        """Return the position of the value at path, or of its nearest written ancestor."""
+        while path not in self.positions:
+            path = path[:-1]
+        return self.positions[path]
+
+
+@dataclass(frozen=True)
+class TreatmentFiles:
+    """The documents of one treatment folder that loaded cleanly, by file name."""
+
+    slug: str
+    documents: dict[str, Document]
+    complete: bool
+    """True when every required file was present and parsed."""
+
+
+@dataclass(frozen=True)
+class ContentTree:
+    """Everything under content/ that parsed, ready for validation."""
+
+    root: Path
+    site: Document | None
+    sources: Document | None
+    treatments: tuple[TreatmentFiles, ...]
+
+
+def display_path(path: Path) -> str:
+    """Return path relative to the working folder when it lies inside it, else absolute."""
+    absolute = path.absolute()
+    try:
+        return absolute.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+class _Converter:
+    """Turn a composed node graph into plain data plus position tables."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.positions: dict[Path_, Location] = {}
+        self.key_positions: dict[Path_, Location] = {}
+        self.diagnostics: list[Diagnostic] = []
+        self._seen: set[int] = set()
+
+    def at(self, node: yaml.Node) -> Location:
+        mark = node.start_mark
+        return Location(self.path, mark.line + 1, mark.column + 1)
+
+    def convert(self, node: yaml.Node, path: Path_) -> Any:
+        self.positions[path] = self.at(node)
+        if id(node) in self._seen:  # an alias: refusing it also defuses "billion laughs"
+            self.diagnostics.append(error(self.at(node), "yaml-alias", "anchors and aliases are not allowed in content; write the value out in full"))
+            return None
+        self._seen.add(id(node))
+        if node.tag not in _STANDARD_TAGS:
+            self.diagnostics.append(error(self.at(node), "yaml-tag", f"the tag '{node.tag}' is not allowed in content; remove it"))
+            return None
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.ScalarNode) and node.style is None and node.value in _NULLS:
+            return None
+        return str(node.value)
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _STANDARD_TAGS:
+                self.diagnostics.append(error(self.at(key_node), "yaml-key", "a key must be plain text, like 'title:'"))
+                continue
+            key = str(key_node.value)
+            if key in result:
+                first = self.key_positions[(*path, key)]
+                self.diagnostics.append(
+                    error(self.at(key_node), "yaml-duplicate-key", f"duplicate key '{key}' (first written at line {first.line}); keep one of them")
+                )
+                continue
+            self.key_positions[(*path, key)] = self.at(key_node)
+            result[key] = self.convert(value_node, (*path, key))
+        return result
+
+
+def _decode(raw: bytes, shown: str) -> tuple[str | None, list[Diagnostic]]:
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before.rsplit(b"\n", 1)[-1].decode("utf-8", "replace")) + 1
+        message = f"byte 0x{raw[exc.start]:02x} is not UTF-8; save the file as UTF-8"
+        return None, [error(Location(shown, line, column), "yaml-encoding", message)]
+
+
+def _syntax_error(exc: yaml.YAMLError, shown: str) -> Diagnostic:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    location = Location(shown, mark.line + 1, mark.column + 1) if mark else Location(shown)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    message = f"{context}, {problem}" if context else str(problem)
+    if "'\\t'" in message:
+        message += "; indent with spaces, not tabs"
+    return error(location, "yaml-syntax", f"invalid YAML: {message}")
+
+
+def parse_yaml(text: str, shown: str) -> tuple[Document | None, list[Diagnostic]]:
+    """Return the document parsed from text (None on a syntax error) and its problems."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        return None, [_syntax_error(exc, shown)]
+    converter = _Converter(shown)
+    data = converter.convert(node, ()) if node is not None else None
+    if node is None:
+        converter.positions[()] = Location(shown)
+    document = Document(shown, data, converter.positions, converter.key_positions)
+    return document, converter.diagnostics
+
+
+def load_file(path: Path, root: Path) -> tuple[Document | None, list[Diagnostic]]:
+    """Return the document in one content file, refusing links out of root and huge files."""
+    shown = display_path(path)
+    if not path.resolve().is_relative_to(root.resolve()):
+        return None, [error(Location(shown), "content-outside", "this file links outside the content folder; replace the link with the file itself")]
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        message = f"the file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}; split it or remove content"
+        return None, [error(Location(shown), "yaml-too-large", message)]
+    text, problems = _decode(path.read_bytes(), shown)
+    if text is None:
+        return None, problems
+    return parse_yaml(text, shown)
+
+
+def _visible(folder: Path) -> Iterator[Path]:
+    """Yield folder entries, skipping hidden files and editor leftovers (.x, x~, #x#)."""
+    for entry in sorted(folder.iterdir()):
+        name = entry.name
+        if not (name.startswith((".", "#")) or name.endswith("~")):
+            yield entry
+
+
+def _unexpected(entry: Path, expected: tuple[str, ...], kind: str) -> Diagnostic:
+    near = difflib.get_close_matches(entry.name, expected, n=1)
+    hint = f"; did you mean '{near[0]}'?" if near else f"; expected {kind}: {', '.join(expected)}"
+    return error(Location(display_path(entry)), "content-unexpected-file", f"unexpected {'folder' if entry.is_dir() else 'file'} '{entry.name}'{hint}")
+
+
+def _load_named(folder: Path, root: Path, names: tuple[str, ...]) -> tuple[dict[str, Document], bool, list[Diagnostic]]:
+    documents: dict[str, Document] = {}
+    problems: list[Diagnostic] = []
+    complete = True
+    for name in names:
+        path = folder / name
+        if not path.is_file():
+            problems.append(error(Location(display_path(path)), "content-missing-file", f"missing file '{name}'; create it (see README: content format)"))
+            complete = False
+            continue
+        document, found = load_file(path, root)
+        problems += found
+        if document is None or any(d.severity == "error" for d in found):
+            complete = False
+        if document is not None:
+            documents[name] = document
+    return documents, complete, problems
+
+
+def _load_treatment(folder: Path, root: Path) -> tuple[TreatmentFiles | None, list[Diagnostic]]:
+    shown = Location(display_path(folder))
+    if not SLUG.fullmatch(folder.name):
+        message = f"treatment folder '{folder.name}' is not a valid slug; use lowercase letters, digits and single hyphens, e.g. 'chemical-peel'"
+        return None, [error(shown, "slug-format", message)]
+    if not folder.resolve().is_relative_to(root.resolve()):
+        return None, [error(shown, "content-outside", "this folder links outside the content folder; replace the link with the folder itself")]
+    problems = [_unexpected(e, TREATMENT_FILES, "files") for e in _visible(folder) if e.name not in TREATMENT_FILES]
+    documents, complete, found = _load_named(folder, root, TREATMENT_FILES)
+    return TreatmentFiles(folder.name, documents, complete and not problems), problems + found
+
+
+def load_content(root: Path) -> tuple[ContentTree, list[Diagnostic]]:
+    """Return every content document that parsed, and every problem met on the way."""
+    expected = (*SITE_FILES, "treatments")
+    problems = [_unexpected(e, expected, "entries") for e in _visible(root) if e.name not in expected]
+    documents, _, found = _load_named(root, root, SITE_FILES)
+    problems += found
+    treatments: list[TreatmentFiles] = []
+    folder = root / "treatments"
+    for entry in _visible(folder) if folder.is_dir() else ():
+        if not entry.is_dir():
+            problems.append(
+                error(
+                    Location(display_path(entry)), "content-unexpected-file", f"unexpected file '{entry.name}'; each treatment is a folder treatments/<slug>/"
+                )
+            )
+            continue
+        treatment, found = _load_treatment(entry, root)
+        problems += found
+        if treatment is not None:
+            treatments.append(treatment)
+    tree = ContentTree(root, documents.get("site.yaml"), documents.get("sources.yaml"), tuple(treatments))
+    return tree, problems
+
+
+__all__ = ["ContentTree", "Document", "TreatmentFiles", "display_path", "load_content", "parse_yaml"]

@@ -1,0 +1,44 @@
+"""Inline Markdown to sanitized HTML, and the test for Markdown that is not inline.
+
+Raw HTML in content is not refused but stripped: nh3 (the Ammonia sanitizer) keeps an
+allow-list of inline tags and safe link schemes, so a pasted <script> or onclick=
+never reaches a page while the sentence around it still does.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import markdown
+import nh3
+from markupsafe import Markup
+
+ALLOWED_TAGS = {"em", "strong", "code", "a", "sub", "sup", "br", "abbr"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title", "hreflang"}, "abbr": {"title"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+_BLOCK = re.compile(r"<(h[1-6]|ul|ol|li|blockquote|pre|hr|table|div)\b")
+_PARAGRAPH = re.compile(r"\A<p>(.*)</p>\Z", re.DOTALL)
+_converter = markdown.Markdown(output_format="html")
+
+
+def _to_html(text: str) -> str:
+    _converter.reset()
+    return _converter.convert(text)
+
+
+def has_block_markup(text: str) -> bool:
+    """Return True when text renders to more than one inline paragraph."""
+    html = _to_html(text)
+    match = _PARAGRAPH.match(html)
+    return match is None or "<p>" in match.group(1) or bool(_BLOCK.search(html))
+
+
+@lru_cache(maxsize=4096)
+def render_inline(text: str) -> Markup:
+    """Return text's inline Markdown as sanitized HTML without the enclosing paragraph."""
+    html = _to_html(text)
+    match = _PARAGRAPH.match(html)
+    inner = match.group(1) if match else html
+    clean = nh3.clean(inner, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES, link_rel="noopener noreferrer")
+    return Markup(clean)

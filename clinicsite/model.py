@@ -1,0 +1,277 @@
+"""The content model: one frozen class per record kind, every field documented.
+
+Unknown fields are forbidden so a misspelt key is an error, not silently dropped text.
+The docstring under each field is its reference documentation: the README field
+reference and the exported JSON Schema are checked against them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Id = Annotated[str, StringConstraints(pattern=KEBAB)]
+Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+\S*$")]
+
+
+def _iso_date(value: Any) -> Any:
+    """Accept only YYYY-MM-DD text naming a real day; YAML leaves dates as text here."""
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise PydanticCustomError("date_format", "'{value}' is not a date written YYYY-MM-DD", {"value": value})
+
+
+Date = Annotated[datetime.date, BeforeValidator(_iso_date)]
+
+SourceKind = Literal["systematic-review", "review", "clinical-trial", "clinical-study", "animal-study", "guideline", "web-page", "book"]
+
+
+class Record(BaseModel):
+    """Shared configuration: frozen, unknown fields rejected, field docstrings kept."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class Citation(Record):
+    """A pointer from a claim to a source, with an optional place inside it."""
+
+    source: Id
+    """The id of a source in sources.yaml."""
+    locator: Text | None = None
+    """Where in the source the fact is, e.g. "p. 1423" or "Abstract, Results"."""
+
+
+def _citation(value: Any) -> Any:
+    """Let a bare source id stand for a citation without a locator."""
+    return {"source": value} if isinstance(value, str) else value
+
+
+class Claim(Record):
+    """One factual sentence and the sources that support it."""
+
+    text: Text
+    """One sentence in plain language; inline Markdown (emphasis, links) allowed."""
+    cite: Annotated[list[Annotated[Citation, BeforeValidator(_citation)]], Field(min_length=1)]
+    """At least one source: a source id, or {source: ID, locator: "p. 12"}."""
+
+
+Claims = Annotated[list[Claim], Field(min_length=1)]
+
+
+class ClaimGroup(Record):
+    """A paragraph made of claims."""
+
+    claims: Claims
+    """The claims, in reading order."""
+
+
+class Reviewed(Record):
+    """Who signed the page off and when."""
+
+    by: Id
+    """The id of a reviewer in site.yaml."""
+    date: Date
+    """The day of the review, YYYY-MM-DD."""
+
+
+class Overview(Record):
+    """treatment.yaml: what the treatment is called, its summary and its review."""
+
+    title: Text
+    """The treatment's name, the page heading."""
+    also_known_as: list[Text] = []
+    """Other names patients may know it by."""
+    summary: ClaimGroup
+    """Three to five claims introducing the treatment."""
+    reviewed: Reviewed
+    """The medical review of this page."""
+
+
+class Item(Record):
+    """A benefit or a mechanism step: a heading and its claims."""
+
+    id: Id
+    """Kebab-case id, unique in its file; becomes the section anchor."""
+    title: Text
+    """A heading, not a claim: it needs no source."""
+    claims: Claims
+    """The paragraph under the heading."""
+
+
+class SideEffect(Item):
+    """side-effects.yaml: a possible side effect, how long it lasts, when to get help."""
+
+    duration: Claim | None = None
+    """How long it usually lasts: one sourced claim."""
+    seek_help: ClaimGroup | None = None
+    """When to contact the clinic: sourced claims."""
+
+
+class Faq(Record):
+    """faqs.yaml: a question and its answer."""
+
+    id: Id
+    """Kebab-case id, unique in the file; becomes the question's anchor."""
+    question: Text
+    """The question as a patient would ask it; a heading, not a claim."""
+    claims: Claims
+    """The answer."""
+
+
+class Source(Record):
+    """sources.yaml: one entry of the bibliography. Copy only fields you have seen."""
+
+    id: Id
+    """Kebab-case id used in `cite`, unique in the file."""
+    kind: SourceKind
+    """What kind of evidence this is."""
+    title: Text
+    """The title exactly as published."""
+    authors: list[Text] = []
+    """Authors in published order, as printed (organisations allowed)."""
+    et_al: bool = False
+    """True when only part of the author list is known."""
+    year: Annotated[int, Field(ge=1800, le=2100)] | None = None
+    """Year of publication."""
+    journal: Text | None = None
+    """Journal name (articles)."""
+    publisher: Text | None = None
+    """Publisher or organisation (web pages, guidelines, books)."""
+    volume: Text | None = None
+    """Journal volume."""
+    issue: Text | None = None
+    """Journal issue."""
+    pages: Text | None = None
+    """Page range, e.g. 1553-1563."""
+    doi: Annotated[str, StringConstraints(pattern=r"^10\.\d{4,9}/\S+$")] | None = None
+    """DOI without the https://doi.org/ prefix, e.g. 10.1001/jamadermatol.2014.388."""
+    pmid: Annotated[str, StringConstraints(pattern=r"^\d{1,9}$")] | None = None
+    """PubMed id, digits only."""
+    url: Url | None = None
+    """The publisher's own address (not a mirror)."""
+    accessed: Date | None = Field(default=None, validate_default=True)
+    """The day the web page was read, YYYY-MM-DD; required for kind web-page."""
+
+    @field_validator("accessed")
+    @classmethod
+    def _web_pages_need_access_date(cls, value: datetime.date | None, info: ValidationInfo) -> datetime.date | None:
+        if value is None and info.data.get("kind") == "web-page":
+            raise PydanticCustomError("accessed_required", "a web-page source needs 'accessed: YYYY-MM-DD'")
+        return value
+
+
+class Contact(Record):
+    """How patients reach the clinic."""
+
+    phone: Text
+    """Phone number as it should be shown."""
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    """Email address."""
+    address: Text
+    """Postal address on one line."""
+    booking_url: Url
+    """Where patients book an appointment."""
+
+
+class Reviewer(Record):
+    """A clinician who reviews pages."""
+
+    id: Id
+    """Kebab-case id used in a treatment's reviewed.by."""
+    name: Text
+    """Full name as shown on pages."""
+    credentials: Text
+    """Qualifications, e.g. "MBBS, MRCP"."""
+    registration: Text | None = None
+    """Professional registration, e.g. "GMC 1234567"."""
+
+
+def _with_slash(value: str) -> str:
+    return value if value.endswith("/") else value + "/"
+
+
+class SiteInfo(Record):
+    """site.yaml: the clinic and its reviewers."""
+
+    name: Text
+    """The clinic's name."""
+    base_url: Annotated[Url, AfterValidator(_with_slash)]
+    """Where the site is published, e.g. https://www.example-clinic.co.uk/."""
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+    """Page language as a BCP 47 tag, e.g. en-GB."""
+    contact: Contact
+    """Contact details shown on every page."""
+    review_interval_months: Annotated[int, Field(ge=1, le=60)]
+    """Months after a review when the next one is due."""
+    reviewers: Annotated[list[Reviewer], Field(min_length=1)]
+    """Clinicians who may sign pages off."""
+
+
+#: Each treatment file and the type of its top-level value.
+TREATMENT_SCHEMAS: dict[str, Any] = {
+    "treatment.yaml": Overview,
+    "benefits.yaml": list[Item],
+    "mechanism.yaml": list[Item],
+    "side-effects.yaml": list[SideEffect],
+    "faqs.yaml": list[Faq],
+}
+
+
+@dataclass(frozen=True)
+class Treatment:
+    """One validated treatment folder."""
+
+    slug: str
+    overview: Overview
+    benefits: tuple[Item, ...]
+    mechanism: tuple[Item, ...]
+    side_effects: tuple[SideEffect, ...]
+    faqs: tuple[Faq, ...]
+
+    def claims(self) -> Iterator[tuple[str, tuple[str | int, ...], Claim]]:
+        """Yield (file name, path in that file, claim) for every claim of the treatment."""
+        for j, claim in enumerate(self.overview.summary.claims):
+            yield "treatment.yaml", ("summary", "claims", j), claim
+        lists: tuple[tuple[str, tuple[Item | Faq, ...]], ...] = (
+            ("benefits.yaml", self.benefits),
+            ("mechanism.yaml", self.mechanism),
+            ("side-effects.yaml", self.side_effects),
+            ("faqs.yaml", self.faqs),
+        )
+        for name, records in lists:
+            for i, record in enumerate(records):
+                yield from ((name, path, claim) for path, claim in _record_claims(i, record))
+
+
+def _record_claims(i: int, record: Item | Faq) -> Iterator[tuple[tuple[str | int, ...], Claim]]:
+    for j, claim in enumerate(record.claims):
+        yield (i, "claims", j), claim
+    if isinstance(record, SideEffect):
+        if record.duration is not None:
+            yield (i, "duration"), record.duration
+        for j, claim in enumerate(record.seek_help.claims if record.seek_help else ()):
+            yield (i, "seek_help", "claims", j), claim
+
+
+@dataclass(frozen=True)
+class Site:
+    """The whole validated content: what every later stage receives."""
+
+    info: SiteInfo
+    sources: dict[str, Source]
+    treatments: tuple[Treatment, ...]
+    """Sorted by slug."""

@@ -1,0 +1,106 @@
+"""Write the whole site at once: stage it beside the target, then swap it in.
+
+A failing or killed build never leaves a half-written site: until the swap, the old
+folder is untouched, and files of removed pages vanish because the tree is replaced.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from clinicsite.render import File
+
+
+class OutputError(Exception):
+    """The site could not be written; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a successful write produced."""
+
+    files: int
+    bytes: int
+
+
+def _prefixes(out: Path) -> tuple[str, str]:
+    """Return the name prefixes of this target's staging and set-aside folders."""
+    return f".{out.name}.staging-", f".{out.name}.old-"
+
+
+def _refuse_unsafe(out: Path, protected: tuple[Path, ...]) -> None:
+    """Raise OutputError when replacing out would delete content, layouts or a project."""
+    target = out.resolve()
+    for path in protected:
+        if path.resolve().is_relative_to(target):
+            raise OutputError(f"refusing to replace '{out}': it contains '{path}'; choose another --out folder")
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"'{out}' exists and is not a folder; remove it or choose another --out")
+    if (out / ".git").exists():
+        raise OutputError(f"refusing to replace '{out}': it is a git repository; choose another --out folder")
+
+
+def recover(out: Path) -> None:
+    """Clean up after a build that was killed: drop stale stages, restore a set-aside site."""
+    staging, old = _prefixes(out)
+    parent = out.parent
+    if not parent.is_dir():
+        return
+    leftovers = sorted(p for p in parent.iterdir() if p.name.startswith((staging, old)))
+    for path in leftovers:
+        if path.name.startswith(old) and not out.exists():
+            path.rename(out)  # killed between the two renames: the old site comes back
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _stage(files: tuple[File, ...], stage: Path) -> int:
+    total = 0
+    for file in sorted(files, key=lambda f: f.path):
+        target = stage / file.path
+        if not target.resolve().is_relative_to(stage.resolve()):
+            raise OutputError(f"refusing to write '{file.path}' outside the output folder")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(file.content)
+        total += len(file.content)
+    return total
+
+
+def _swap(stage: Path, out: Path) -> None:
+    """Put stage where out is; the old site is set aside first and removed last."""
+    aside = None
+    if out.exists():
+        aside = Path(tempfile.mkdtemp(prefix=_prefixes(out)[1], dir=out.parent))
+        aside.rmdir()
+        out.rename(aside)
+    try:
+        stage.rename(out)
+    except OSError:
+        if aside is not None:
+            aside.rename(out)
+        raise
+    if aside is not None:
+        shutil.rmtree(aside, ignore_errors=True)
+
+
+def write_site(files: tuple[File, ...], out: Path, protected: tuple[Path, ...] = ()) -> WriteResult:
+    """Write files as the complete content of out, replacing what was there at once."""
+    _refuse_unsafe(out, protected)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    recover(out)
+    stage = Path(tempfile.mkdtemp(prefix=_prefixes(out)[0], dir=out.parent))
+    try:
+        os.chmod(stage, 0o755)  # mkdtemp makes it private; a web server must read the site
+        total = _stage(files, stage)
+        _swap(stage, out)
+    except OSError as exc:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise OutputError(f"could not write the site to '{out}': {exc.strerror or exc}") from exc
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    return WriteResult(len(files), total)

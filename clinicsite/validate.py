@@ -1,0 +1,213 @@
+"""Documents -> the validated Site, with every problem located in its file.
+
+Shape errors come first, per document; cross-references (ids, citations, reviewers) are
+checked only over documents whose shape was valid, so one mistake is reported once.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from inspect import isclass
+from types import NoneType, UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from clinicsite.diagnostics import Diagnostic, error, warning
+from clinicsite.loader import ContentTree, Document, Path_, TreatmentFiles
+from clinicsite.markup import has_block_markup
+from clinicsite.model import TREATMENT_SCHEMAS, Faq, Item, Overview, SideEffect, Site, SiteInfo, Source, Treatment
+
+_TYPE_WORDS = {
+    "string_type": "text",
+    "list_type": "a list",
+    "dict_type": "a mapping (key: value lines)",
+    "model_type": "a mapping (key: value lines)",
+    "model_attributes_type": "a mapping (key: value lines)",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+}
+_FORMAT_HINTS = {
+    "doi": "write the DOI alone, without https://doi.org/, e.g. 10.1001/jamadermatol.2014.388",
+    "pmid": "a PubMed id is digits only, e.g. 21810012",
+    "url": "write a full address starting with https://",
+    "booking_url": "write a full address starting with https://",
+    "base_url": "write a full address starting with https://",
+    "language": "use a language tag such as en-GB",
+    "email": "write an address such as hello@example.com",
+}
+_ID_FIELDS = {"id", "by", "source"}
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+
+
+def _adapter(schema: Any) -> TypeAdapter[Any]:
+    if schema not in _ADAPTERS:
+        _ADAPTERS[schema] = TypeAdapter(schema)
+    return _ADAPTERS[schema]
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip Annotated and Optional so the underlying list or model type shows."""
+    while True:
+        origin = get_origin(tp)
+        if origin is Annotated:
+            tp = get_args(tp)[0]
+        elif origin in (Union, UnionType):
+            tp = next(a for a in get_args(tp) if a is not NoneType)
+        else:
+            return tp
+
+
+def _model_at(schema: Any, path: Path_) -> type[BaseModel] | None:
+    """Return the model class that describes the mapping at path, if any."""
+    tp = schema
+    for part in path:
+        tp = _unwrap(tp)
+        if isinstance(part, int) and get_origin(tp) is list:
+            tp = get_args(tp)[0]
+        elif isclass(tp) and issubclass(tp, BaseModel) and part in tp.model_fields:
+            tp = tp.model_fields[part].annotation
+        else:
+            return None
+    tp = _unwrap(tp)
+    return tp if isclass(tp) and issubclass(tp, BaseModel) else None
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"'{value}'"
+
+
+def _suggest(word: str, candidates: Iterable[str]) -> str:
+    near = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean '{near[0]}'?" if near else ""
+
+
+def _translate(err: Any, schema: Any, doc: Document) -> Diagnostic:
+    """Return our diagnostic for one pydantic error: rule id, author-facing text, position."""
+    kind, loc, value = err["type"], tuple(err["loc"]), err.get("input")
+    name = next((p for p in reversed(loc) if isinstance(p, str)), "")
+    if kind == "extra_forbidden":
+        model = _model_at(schema, loc[:-1])
+        hint = _suggest(name, model.model_fields if model else ())
+        return error(doc.key_positions.get(loc, doc.locate(loc)), "field-unknown", f"unknown field '{name}'{hint}")
+    if kind in ("missing", "accessed_required"):
+        at = doc.locate(loc[:-1])
+        if name == "cite":
+            return error(at, "cite-missing", "this claim has no source; add 'cite: [SOURCE_ID]' naming a source in sources.yaml")
+        return error(at, "field-required", f"missing required field '{name}'" + (f": {err['msg']}" if kind != "missing" else ""))
+    at = doc.locate(loc)
+    if kind == "too_short" and name == "cite":
+        return error(at, "cite-missing", "'cite' is empty; every claim needs at least one source id")
+    if kind in ("too_short", "string_too_short"):
+        return error(at, "value-empty", f"'{name}' is empty; write at least one {'item' if kind == 'too_short' else 'character'}")
+    if kind in _TYPE_WORDS:
+        return error(at, "field-type", f"'{name or 'the file'}' should be {_TYPE_WORDS[kind]}, found {_describe(value)}")
+    if kind == "date_format":
+        return error(at, "date-format", f"{err['msg']}, e.g. 2026-03-31")
+    if kind == "string_pattern_mismatch" and name in _ID_FIELDS:
+        return error(at, "id-format", f"'{value}' is not a valid id; use lowercase letters, digits and single hyphens, e.g. 'acne-scars'")
+    if kind == "literal_error":
+        choices = [c.strip(" '") for c in err["ctx"]["expected"].replace(" or ", ", ").split(",")]
+        return error(at, "value-format", f"'{name}' must be one of {', '.join(choices)}, found {_describe(value)}{_suggest(str(value), choices)}")
+    hint = _FORMAT_HINTS.get(name, err["msg"][0].lower() + err["msg"][1:])
+    return error(at, "value-format", f"'{name}' has an invalid value {_describe(value)}: {hint}")
+
+
+def _validate_doc(doc: Document | None, schema: Any, problems: list[Diagnostic]) -> Any:
+    """Return the validated value of doc, or None after adding its problems."""
+    if doc is None:
+        return None
+    try:
+        return _adapter(schema).validate_python(doc.data)
+    except ValidationError as exc:
+        problems.extend(_translate(err, schema, doc) for err in exc.errors())
+        return None
+
+
+def _unique_ids(doc: Document, base: Path_, records: Sequence[Any]) -> list[Diagnostic]:
+    first: dict[str, int] = {}
+    problems = []
+    for i, record in enumerate(records):
+        if record.id in first:
+            earlier = doc.locate((*base, first[record.id], "id")).line
+            problems.append(
+                error(doc.locate((*base, i, "id")), "id-duplicate", f"id '{record.id}' is already used at line {earlier}; ids must be unique in the list")
+            )
+        first.setdefault(record.id, i)
+    return problems
+
+
+def _validate_treatment(files: TreatmentFiles, problems: list[Diagnostic]) -> Treatment | None:
+    values = {name: _validate_doc(files.documents.get(name), schema, problems) for name, schema in TREATMENT_SCHEMAS.items()}
+    if not files.complete or any(v is None for v in values.values()):
+        return None
+    for name in ("benefits.yaml", "mechanism.yaml", "side-effects.yaml", "faqs.yaml"):
+        problems += _unique_ids(files.documents[name], (), values[name])
+    overview: Overview = values["treatment.yaml"]
+    lists: list[tuple[Item | SideEffect | Faq, ...]] = [tuple(values[n]) for n in ("benefits.yaml", "mechanism.yaml", "side-effects.yaml", "faqs.yaml")]
+    return Treatment(files.slug, overview, *lists)  # type: ignore[arg-type]
+
+
+def _check_references(treatment: Treatment, files: TreatmentFiles, info: SiteInfo | None, sources: dict[str, Source] | None) -> list[Diagnostic]:
+    """Return problems with reviewers, citations and claim markup of one valid treatment."""
+    problems: list[Diagnostic] = []
+    by = treatment.overview.reviewed.by
+    reviewers = [r.id for r in info.reviewers] if info else None
+    if reviewers is not None and by not in reviewers:
+        at = files.documents["treatment.yaml"].locate(("reviewed", "by"))
+        problems.append(error(at, "reviewer-unknown", f"no reviewer with id '{by}' in site.yaml{_suggest(by, reviewers)}"))
+    for name, path, claim in treatment.claims():
+        doc = files.documents[name]
+        if has_block_markup(claim.text):
+            problems.append(
+                error(doc.locate((*path, "text")), "markup-block", "claim text must be one inline sentence: no headings, lists, quotes or blank lines")
+            )
+        for k, citation in enumerate(claim.cite):
+            if sources is not None and citation.source not in sources:
+                hint = _suggest(citation.source, sources)
+                problems.append(error(doc.locate((*path, "cite", k)), "source-unknown", f"no source with id '{citation.source}' in sources.yaml{hint}"))
+    return problems
+
+
+def _unused_sources(doc: Document, sources: list[Source], treatments: Iterable[Treatment]) -> list[Diagnostic]:
+    cited = {c.source for t in treatments for _, _, claim in t.claims() for c in claim.cite}
+    return [
+        warning(doc.locate((i, "id")), "source-unused", f"source '{s.id}' is not cited by any claim; cite it or remove it")
+        for i, s in enumerate(sources)
+        if s.id not in cited
+    ]
+
+
+def validate_content(tree: ContentTree) -> tuple[Site | None, list[Diagnostic]]:
+    """Return the validated site (None when any error was found) and every problem."""
+    problems: list[Diagnostic] = []
+    info: SiteInfo | None = _validate_doc(tree.site, SiteInfo, problems)
+    source_list: list[Source] | None = _validate_doc(tree.sources, list[Source], problems)
+    if info is not None and tree.site is not None:
+        problems += _unique_ids(tree.site, ("reviewers",), info.reviewers)
+    sources = None
+    if source_list is not None and tree.sources is not None:
+        problems += _unique_ids(tree.sources, (), source_list)
+        sources = {s.id: s for s in source_list}
+    treatments = []
+    for files in tree.treatments:
+        treatment = _validate_treatment(files, problems)
+        if treatment is not None:
+            problems += _check_references(treatment, files, info, sources)
+            treatments.append(treatment)
+    all_valid = len(treatments) == len(tree.treatments) and all(t.complete for t in tree.treatments)
+    if source_list is not None and tree.sources is not None and all_valid:
+        problems += _unused_sources(tree.sources, source_list, treatments)
+    if info is None or sources is None or any(p.severity == "error" for p in problems):
+        return None, problems
+    return Site(info, sources, tuple(treatments)), problems
