@@ -100,7 +100,13 @@ class _Converter:
     def convert(self, node: yaml.Node, path: Path_) -> Any:
         self.positions[path] = self.at(node)
         if id(node) in self._seen:  # an alias: refusing it also defuses "billion laughs"
-            self.diagnostics.append(error(self.at(node), "yaml-alias", "anchors and aliases are not allowed in content; write the value out in full"))
+            self.diagnostics.append(
+                error(
+                    self.at(node),
+                    "yaml-alias",
+                    "this value is reused through a YAML anchor and alias (&name, *name), which content may not use; write the value out each time",
+                )
+            )
             return None
         self._seen.add(id(node))
         if node.tag not in _STANDARD_TAGS:
@@ -143,14 +149,15 @@ def _decode(raw: bytes, shown: str) -> tuple[str | None, list[Diagnostic]]:
         return None, [error(Location(shown, line, column), "yaml-encoding", message)]
 
 
-def _syntax_error(exc: yaml.YAMLError, shown: str) -> Diagnostic:
+def _syntax_error(exc: yaml.YAMLError, text: str, shown: str) -> Diagnostic:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     location = Location(shown, mark.line + 1, mark.column + 1) if mark else Location(shown)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     message = f"{context}, {problem}" if context else str(problem)
-    if "'\\t'" in message:
-        message += "; indent with spaces, not tabs"
+    line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+    if "\t" in line[: (mark.column + 1) if mark else 0]:
+        message += "; a tab was found: indent with spaces, not tabs"
     return error(location, "yaml-syntax", f"invalid YAML: {message}")
 
 
@@ -159,7 +166,7 @@ def parse_yaml(text: str, shown: str) -> tuple[Document | None, list[Diagnostic]
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        return None, [_syntax_error(exc, shown)]
+        return None, [_syntax_error(exc, text, shown)]
     converter = _Converter(shown)
     data = converter.convert(node, ()) if node is not None else None
     if node is None:
@@ -209,9 +216,9 @@ def _load_named(folder: Path, root: Path, names: tuple[str, ...]) -> tuple[dict[
             continue
         document, found = load_file(path, root)
         problems += found
-        if document is None or any(d.severity == "error" for d in found):
+        if document is None or found:  # a document that did not load cleanly is not validated
             complete = False
-        if document is not None:
+        else:
             documents[name] = document
     return documents, complete, problems
 

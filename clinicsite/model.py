@@ -32,7 +32,7 @@ def _iso_date(value: Any) -> Any:
             return datetime.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise PydanticCustomError("date_format", "'{value}' is not a date written YYYY-MM-DD", {"value": value})
+    raise PydanticCustomError("date_format", "'{value}' is not a real date written YYYY-MM-DD", {"value": value})
 
 
 Date = Annotated[datetime.date, BeforeValidator(_iso_date)]

@@ -1,0 +1,69 @@
+"""Shared fixtures: scratch content trees, the valid fixture clinic, an in-process CLI."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from clinicsite.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PROJECT = Path(__file__).parent.parent
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/ from the valid fixture's build")
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def lines(self) -> list[str]:
+        return self.out.splitlines()
+
+
+def run_cli(*args: str | Path) -> Result:
+    """Run build.py's main in-process and capture what it prints."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(a) for a in args], out, err)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def cli() -> Callable[..., Result]:
+    return run_cli
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A scratch folder holding a copy of the valid clinic in content/, as the working folder."""
+    shutil.copytree(FIXTURES / "valid" / "content", tmp_path / "content")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def write_files(root: Path, files: dict[str, str | bytes]) -> None:
+    """Write files (dedented text or raw bytes) under root, creating folders."""
+    for name, body in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(body, bytes):
+            path.write_bytes(body)
+        else:
+            path.write_text(textwrap.dedent(body).lstrip("\n"), encoding="utf-8")
+
+
+@pytest.fixture
+def write(project: Path) -> Callable[[dict[str, str | bytes]], None]:
+    """Write files into the scratch project, e.g. {"content/sources.yaml": "..."}."""
+    return lambda files: write_files(project, files)
