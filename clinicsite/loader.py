@@ -116,7 +116,7 @@ class _Converter:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
-        if isinstance(node, yaml.ScalarNode) and node.style is None and node.value in _NULLS:
+        if isinstance(node, yaml.ScalarNode) and not node.style and node.value in _NULLS:
             return None
         return str(node.value)
 

@@ -41,4 +41,4 @@ def render_inline(text: str) -> Markup:
     match = _PARAGRAPH.match(html)
     inner = match.group(1) if match else html
     clean = nh3.clean(inner, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES, link_rel="noopener noreferrer")
-    return Markup(clean)
+    return Markup(clean.strip())

@@ -1,0 +1,107 @@
+"""Loading: positions are absolute and 1-based, scalars stay text, YAML traps are refused."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from clinicsite.diagnostics import Location
+from clinicsite.loader import MAX_FILE_BYTES, load_content, parse_yaml
+from tests.conftest import run_cli
+
+TEXT = """\
+title: No
+also_known_as: [1.10, yes, 2026-01-02]
+summary:
+  claims:
+    - text: "Quoted: one"
+      cite: [a-b]
+empty:
+"""
+
+
+def test_positions_are_one_based_and_absolute() -> None:
+    doc, problems = parse_yaml(TEXT, "t.yaml")
+    assert not problems and doc is not None
+    assert doc.positions[("title",)] == Location("t.yaml", 1, 8)
+    assert doc.key_positions[("summary",)] == Location("t.yaml", 3, 1)
+    assert doc.positions[("summary", "claims", 0)] == Location("t.yaml", 5, 7)
+    assert doc.positions[("summary", "claims", 0, "cite", 0)] == Location("t.yaml", 6, 14)
+    assert doc.locate(("summary", "claims", 0, "missing", 3)) == Location("t.yaml", 5, 7)
+
+
+def test_yaml_1_1_scalars_stay_text() -> None:
+    doc, _ = parse_yaml(TEXT, "t.yaml")
+    assert doc is not None
+    assert doc.data["title"] == "No"
+    assert doc.data["also_known_as"] == ["1.10", "yes", "2026-01-02"]
+    assert doc.data["empty"] is None
+
+
+def test_title_no_survives_the_whole_pipeline(project: Path) -> None:
+    path = project / "content/treatments/sample-treatment/treatment.yaml"
+    path.write_text(path.read_text().replace("title: Sample treatment", "title: No"))
+    assert run_cli("build").code == 0
+    assert "<h1>No</h1>" in (project / "site/treatments/sample-treatment/index.html").read_text()
+
+
+def test_duplicate_key_is_reported_at_the_second_key() -> None:
+    _, problems = parse_yaml("a: 1\nb: 2\na: 3\n", "d.yaml")
+    assert [(p.rule, p.location.line, p.location.column) for p in problems] == [("yaml-duplicate-key", 3, 1)]
+
+
+def test_byte_order_mark_is_accepted(project: Path) -> None:
+    path = project / "content/site.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert run_cli("check").code == 0
+
+
+def test_empty_file_is_a_located_error(project: Path) -> None:
+    (project / "content/treatments/sample-treatment/faqs.yaml").write_text("")
+    result = run_cli("check")
+    assert result.code == 1
+    assert result.lines == ["content/treatments/sample-treatment/faqs.yaml:1:1: error: the file should be a list, found nothing [field-type]"]
+
+
+def test_python_tags_are_never_executed(project: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "owned"
+    (project / "content/site.yaml").write_text(f'name: !!python/object/apply:os.system ["touch {marker}"]\n')
+    result = run_cli("check")
+    assert result.code == 1 and "[yaml-tag]" in result.out
+    assert not marker.exists()
+
+
+def test_alias_bomb_is_refused_fast() -> None:
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+    started = time.perf_counter()
+    _, problems = parse_yaml("\n".join(lines) + "\n", "bomb.yaml")
+    assert time.perf_counter() - started < 2  # a real expansion would hold 9**10 strings
+    assert problems and {p.rule for p in problems} == {"yaml-alias"}
+
+
+def test_file_over_the_size_limit_is_refused(project: Path) -> None:
+    path = project / "content/treatments/sample-treatment/faqs.yaml"
+    path.write_text("# padding\n" * (MAX_FILE_BYTES // 10 + 1))
+    result = run_cli("check")
+    assert result.code == 1
+    assert "faqs.yaml:1:1: error:" in result.out and "[yaml-too-large]" in result.out
+
+
+def test_link_pointing_outside_content_is_refused(project: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.yaml"
+    faqs = project / "content/treatments/sample-treatment/faqs.yaml"
+    outside.write_text(faqs.read_text())
+    faqs.unlink()
+    faqs.symlink_to(outside)
+    result = run_cli("check")
+    assert result.code == 1 and "faqs.yaml:1:1: error:" in result.out and "[content-outside]" in result.out
+
+
+def test_editor_leftovers_are_ignored(project: Path) -> None:
+    folder = project / "content/treatments/sample-treatment"
+    (folder / ".faqs.yaml.swp").write_text("junk")
+    (folder / "faqs.yaml~").write_text("junk")
+    tree, problems = load_content(project / "content")
+    assert problems == []
+    assert tree.treatments[0].complete

@@ -1,0 +1,79 @@
+"""Output: all or nothing, stale files removed, byte-identical rebuilds, unsafe targets refused."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from clinicsite.output import OutputError, recover, write_site
+from clinicsite.render import File
+from tests.conftest import run_cli
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_failing_build_leaves_previous_site_byte_identical(project: Path) -> None:
+    assert run_cli("build").code == 0
+    before = snapshot(project / "site")
+    (project / "content/treatments/sample-treatment/benefits.yaml").write_text("- id: x\n  title: X\n  claims:\n    - text: Unsourced.\n")
+    assert run_cli("build").code == 1
+    assert snapshot(project / "site") == before
+    assert [p.name for p in project.iterdir() if p.name.startswith(".site")] == []
+
+
+def test_removed_treatment_disappears(project: Path) -> None:
+    shutil.copytree(project / "content/treatments/sample-treatment", project / "content/treatments/other-treatment")
+    assert run_cli("build").code == 0
+    assert (project / "site/treatments/other-treatment/index.html").exists()
+    shutil.rmtree(project / "content/treatments/other-treatment")
+    assert run_cli("build").code == 0
+    assert not (project / "site/treatments/other-treatment").exists()
+
+
+def test_two_builds_are_byte_identical(project: Path) -> None:
+    assert run_cli("build").code == 0
+    first = snapshot(project / "site")
+    assert run_cli("build", "--out", "site2").code == 0
+    assert snapshot(project / "site2") == first
+    assert len(first) == 6
+
+
+def test_check_writes_nothing(project: Path) -> None:
+    assert run_cli("check").code == 0
+    assert sorted(p.name for p in project.iterdir()) == ["content"]
+
+
+@pytest.mark.parametrize("out", [".", "content", ".."])
+def test_output_folder_that_holds_content_is_refused(project: Path, out: str) -> None:
+    result = run_cli("build", "--out", out)
+    assert result.code == 2
+    assert "refusing to replace" in result.err
+    assert (project / "content/site.yaml").exists()
+
+
+def test_git_repository_is_never_replaced(tmp_path: Path) -> None:
+    (tmp_path / "repo/.git").mkdir(parents=True)
+    with pytest.raises(OutputError, match="git repository"):
+        write_site((File("index.html", b"x"),), tmp_path / "repo")
+    assert (tmp_path / "repo/.git").is_dir()
+
+
+def test_killed_build_leftovers_are_cleaned_and_old_site_restored(tmp_path: Path) -> None:
+    (tmp_path / ".site.staging-abc").mkdir()
+    (tmp_path / ".site.staging-abc/half.html").write_text("half")
+    (tmp_path / ".site.old-xyz").mkdir()
+    (tmp_path / ".site.old-xyz/index.html").write_text("previous")
+    recover(tmp_path / "site")  # as if killed between setting the old site aside and the swap
+    assert (tmp_path / "site/index.html").read_text() == "previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_file_paths_cannot_escape_the_output_folder(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="outside the output folder"):
+        write_site((File("../escaped.html", b"x"),), tmp_path / "site")
+    assert not (tmp_path / "escaped.html").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

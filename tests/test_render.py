@@ -1,0 +1,97 @@
+"""Rendering: strict layouts, errors located at the template line, pages that keep the promise."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from clinicsite.pipeline import DEFAULT_LAYOUTS
+from clinicsite.render import vancouver_author
+from tests.conftest import run_cli
+
+
+def copy_layouts(project: Path) -> Path:
+    layouts = project / "layouts"
+    shutil.copytree(DEFAULT_LAYOUTS, layouts)
+    return layouts
+
+
+def test_undefined_variable_is_a_located_layout_error(project: Path) -> None:
+    layouts = copy_layouts(project)
+    page = layouts / "404.html"
+    lines = page.read_text().splitlines()
+    lines.insert(3, "<p>{{ site.no_such_field }}</p>")
+    page.write_text("\n".join(lines) + "\n")
+    result = run_cli("build", "--layouts", layouts)
+    assert result.code == 1
+    assert len(result.lines) == 1
+    assert result.lines[0].startswith("layouts/404.html:4:1: error: UndefinedError:")
+    assert result.lines[0].endswith("[layout-error]")
+    assert not (project / "site").exists()
+
+
+def test_template_syntax_error_is_located(project: Path) -> None:
+    layouts = copy_layouts(project)
+    (layouts / "robots.txt").write_text("User-agent: *\n{% if %}\n")
+    result = run_cli("check", "--layouts", layouts)
+    assert result.code == 1
+    assert result.lines[0].startswith("layouts/robots.txt:2:1: error: TemplateSyntaxError:")
+
+
+def test_page_shows_every_claim_and_every_citation_lands(project: Path) -> None:
+    assert run_cli("build").code == 0
+    html = (project / "site/treatments/sample-treatment/index.html").read_text()
+    for text in ["The sample treatment is <em>a test</em> procedure.", "A first benefit was seen in 10 people.",
+                 "The second step follows.", "Redness usually settles within days.", "Contact the clinic if redness spreads."]:
+        assert text in html
+    targets = set(re.findall(r'href="#(ref-\d+)"', html))
+    assert targets == {"ref-1", "ref-2", "ref-3"}
+    assert all(f'id="{t}"' in html for t in targets)
+    for anchor in re.findall(r'<a href="#(claim-[a-z0-9-]+)"', html):
+        assert f'id="{anchor}"' in html
+
+
+def test_citation_numbers_appear_in_reading_order(project: Path) -> None:
+    """The layout's section order must match citations.py's walk, or numbers would jump."""
+    assert run_cli("build").code == 0
+    html = (project / "site/treatments/sample-treatment/index.html").read_text()
+    body = html.split('id="references"')[0]
+    first_seen: list[int] = []
+    for number in map(int, re.findall(r'href="#ref-(\d+)"', body)):
+        if number not in first_seen:
+            first_seen.append(number)
+    assert first_seen == sorted(first_seen)
+
+
+def test_text_in_headings_is_escaped(project: Path) -> None:
+    assert run_cli("build").code == 0
+    html = (project / "site/treatments/sample-treatment/index.html").read_text()
+    assert "Does it hurt? &lt;Really&gt;" in html
+
+
+def test_reference_is_vancouver_with_doi_and_pmid_links(project: Path) -> None:
+    assert run_cli("build").code == 0
+    html = (project / "site/treatments/sample-treatment/index.html").read_text()
+    assert "Smith JA, Patel R." in html
+    assert "Jones K, et al." in html
+    assert "2020;12(3):100-110." in html
+    assert '<a href="https://doi.org/10.1000/test.2020.1" rel="noopener noreferrer">10.1000/test.2020.1</a>' in html
+    assert '<a href="https://pubmed.ncbi.nlm.nih.gov/12345678/" rel="noopener noreferrer">12345678</a>' in html
+    assert "[cited 2026-01-15]" in html
+    assert "Test Health Agency of Examples." in html
+
+
+def test_vancouver_author_names() -> None:
+    assert vancouver_author("Matthias C. Aust") == "Aust MC"
+    assert vancouver_author("M.C. Aust") == "Aust MC"
+    assert vancouver_author("Moetaz El-Domyati") == "El-Domyati M"
+    assert vancouver_author("U.S. Food and Drug Administration") == "U.S. Food and Drug Administration"
+
+
+def test_review_dates_and_next_review(project: Path) -> None:
+    assert run_cli("build").code == 0
+    html = (project / "site/treatments/sample-treatment/index.html").read_text()
+    assert '<time datetime="2026-01-31">31 January 2026</time>' in html
+    assert '<time datetime="2027-01-31">31 January 2027</time>' in html
+    assert "Dr Test Reviewer, MBBS (GMC 0000000)" in html
