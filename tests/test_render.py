@@ -42,8 +42,13 @@ def test_template_syntax_error_is_located(project: Path) -> None:
 def test_page_shows_every_claim_and_every_citation_lands(project: Path) -> None:
     assert run_cli("build").code == 0
     html = (project / "site/treatments/sample-treatment/index.html").read_text()
-    for text in ["The sample treatment is <em>a test</em> procedure.", "A first benefit was seen in 10 people.",
-                 "The second step follows.", "Redness usually settles within days.", "Contact the clinic if redness spreads."]:
+    for text in [
+        "The sample treatment is <em>a test</em> procedure.",
+        "A first benefit was seen in 10 people.",
+        "The second step follows.",
+        "Redness usually settles within days.",
+        "Contact the clinic if redness spreads.",
+    ]:
         assert text in html
     targets = set(re.findall(r'href="#(ref-\d+)"', html))
     assert targets == {"ref-1", "ref-2", "ref-3"}

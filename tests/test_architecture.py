@@ -1,0 +1,75 @@
+"""The shape of the package: imports flow one way, every field and rule is documented."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from clinicsite import model
+from clinicsite.diagnostics import RULES
+from tests.conftest import PROJECT
+
+PACKAGE = PROJECT / "clinicsite"
+#: Each module may import only modules of a lower rank (earlier in the pipeline).
+RANK = {
+    "diagnostics": 0,
+    "model": 1,
+    "loader": 1,
+    "markup": 1,
+    "validate": 2,
+    "citations": 2,
+    "routes": 3,
+    "render": 4,
+    "output": 5,
+    "pipeline": 6,
+    "serve": 7,
+    "cli": 8,
+    "__init__": 9,
+}
+
+
+def imports(module: Path) -> set[str]:
+    tree = ast.parse(module.read_text())
+    found = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    found |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    return {name.split(".")[1] for name in found if name.startswith("clinicsite.")} | (
+        {"pipeline"} if "clinicsite" in found and module.stem != "__init__" else set()
+    )
+
+
+def test_every_module_has_a_rank() -> None:
+    assert {p.stem for p in PACKAGE.glob("*.py")} == set(RANK)
+
+
+def test_stages_import_only_earlier_stages() -> None:
+    for module in PACKAGE.glob("*.py"):
+        for name in imports(module):
+            assert RANK[name] < RANK[module.stem], f"{module.stem} imports {name}"
+
+
+def test_only_serve_imports_livereload() -> None:
+    for module in PACKAGE.glob("*.py"):
+        if module.stem != "serve":
+            assert "livereload" not in module.read_text(), module.name
+
+
+def models() -> list[type[BaseModel]]:
+    return [v for v in vars(model).values() if isinstance(v, type) and issubclass(v, BaseModel) and v is not model.Record]
+
+
+def test_every_model_field_has_a_docstring() -> None:
+    for cls in models():
+        for name, field in cls.model_fields.items():
+            assert field.description, f"{cls.__name__}.{name} has no docstring"
+
+
+def test_readme_documents_every_field_and_rule() -> None:
+    readme = (PROJECT / "README.md").read_text()
+    for cls in models():
+        for name in cls.model_fields:
+            assert re.search(rf"`{name}`", readme), f"README does not document field {cls.__name__}.{name}"
+    for rule in RULES:
+        assert f"`{rule}`" in readme, f"README does not list rule {rule}"

@@ -1,0 +1,32 @@
+"""The valid fixture's site, compared file by file with tests/golden/ (unified diffs on mismatch).
+
+After an intended change to layouts or rendering: `pytest tests/test_golden.py --update-golden`,
+then review the diff of tests/golden/ in the pull request.
+"""
+
+from __future__ import annotations
+
+import difflib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+from tests.test_output import snapshot
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def test_valid_fixture_builds_the_golden_site(project: Path, request: pytest.FixtureRequest) -> None:
+    assert run_cli("build").code == 0
+    built = snapshot(project / "site")
+    if request.config.getoption("--update-golden"):
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        shutil.copytree(project / "site", GOLDEN)
+    expected = snapshot(GOLDEN)
+    assert sorted(built) == sorted(expected)
+    for name, content in built.items():
+        if content != expected[name]:
+            diff = difflib.unified_diff(expected[name].decode().splitlines(), content.decode().splitlines(), f"golden/{name}", f"built/{name}", lineterm="")
+            pytest.fail("\n".join(diff))
