@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from clinicsite.pipeline import DEFAULT_LAYOUTS
 from tests.conftest import run_cli
 from tests.test_output import snapshot
 
@@ -21,9 +22,11 @@ GOLDEN = Path(__file__).parent / "golden"
 def test_valid_fixture_builds_the_golden_site(project: Path, request: pytest.FixtureRequest) -> None:
     assert run_cli("build").code == 0
     built = snapshot(project / "site")
+    assets = {name: built.pop(name) for name in list(built) if name.startswith("assets/")}
+    assert assets == {f"assets/{k}": v for k, v in snapshot(DEFAULT_LAYOUTS / "assets").items()}  # copied verbatim
     if request.config.getoption("--update-golden"):
         shutil.rmtree(GOLDEN, ignore_errors=True)
-        shutil.copytree(project / "site", GOLDEN)
+        shutil.copytree(project / "site", GOLDEN, ignore=shutil.ignore_patterns("assets"))
     expected = snapshot(GOLDEN)
     assert sorted(built) == sorted(expected)
     for name, content in built.items():
