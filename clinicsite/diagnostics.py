@@ -66,16 +66,20 @@ class Diagnostic:
         return (loc.path, loc.line, loc.column, self.rule, self.message)
 
 
-def error(location: Location, rule: str, message: str) -> Diagnostic:
-    """Return an error diagnostic; the rule must be in the catalogue."""
+def _make(location: Location, severity: Severity, rule: str, message: str) -> Diagnostic:
     assert rule in RULES, rule
-    return Diagnostic(location, "error", message, rule)
+    # One problem, one line: messages quote editors' text, which may hold line breaks.
+    return Diagnostic(location, severity, " ".join(message.split()), rule)
+
+
+def error(location: Location, rule: str, message: str) -> Diagnostic:
+    """Return an error diagnostic on one line; the rule must be in the catalogue."""
+    return _make(location, "error", rule, message)
 
 
 def warning(location: Location, rule: str, message: str) -> Diagnostic:
-    """Return a warning diagnostic; the rule must be in the catalogue."""
-    assert rule in RULES, rule
-    return Diagnostic(location, "warning", message, rule)
+    """Return a warning diagnostic on one line; the rule must be in the catalogue."""
+    return _make(location, "warning", rule, message)
 
 
 def sort_diagnostics(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> tuple[Diagnostic, ...]:

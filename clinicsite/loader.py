@@ -150,6 +150,13 @@ def _decode(raw: bytes, shown: str) -> tuple[str | None, list[Diagnostic]]:
 
 
 def _syntax_error(exc: yaml.YAMLError, text: str, shown: str) -> Diagnostic:
+    if isinstance(exc, yaml.reader.ReaderError):  # a character YAML forbids; it has no mark
+        # libyaml counts UTF-8 bytes, the pure-Python reader counts characters
+        counted_in_bytes = exc.encoding != "unicode"
+        before = text.encode()[: exc.position].decode(errors="ignore") if counted_in_bytes else text[: exc.position]
+        location = Location(shown, before.count("\n") + 1, len(before.rsplit("\n", 1)[-1]) + 1)
+        character = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        return error(location, "yaml-syntax", f"the character U+{character:04X} is not allowed in YAML; delete it")
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     location = Location(shown, mark.line + 1, mark.column + 1) if mark else Location(shown)
     problem = getattr(exc, "problem", None) or str(exc)

@@ -105,3 +105,9 @@ def test_editor_leftovers_are_ignored(project: Path) -> None:
     tree, problems = load_content(project / "content")
     assert problems == []
     assert tree.treatments[0].complete
+
+
+def test_forbidden_control_character_is_located() -> None:
+    _, problems = parse_yaml("title: ok\nname: caf\u00e9 \x1f\n", "c.yaml")
+    assert [(p.rule, p.location.line, p.location.column) for p in problems] == [("yaml-syntax", 2, 12)]
+    assert problems[0].message == "the character U+001F is not allowed in YAML; delete it"
