@@ -31,9 +31,14 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def treatment_folder(slug: str) -> str:
+    """Return a treatment page's folder, relative to the site root: the address links use."""
+    return f"treatments/{slug}/"
+
+
 def treatment_path(slug: str) -> str:
     """Return the output path of a treatment page."""
-    return f"treatments/{slug}/index.html"
+    return treatment_folder(slug) + "index.html"
 
 
 def _url(info: SiteInfo, path: str) -> str:
@@ -61,12 +66,13 @@ def _treatment_page(info: SiteInfo, cited: CitedTreatment) -> Page:
 def plan_pages(site: CitedSite) -> tuple[Page, ...]:
     """Return every page of the site, index first, in a stable order."""
     info = site.info
-    treatments = tuple(_treatment_page(info, t) for t in site.treatments)
-    listing = tuple((_url(info, treatment_path(t.treatment.slug)), treatment_path(t.treatment.slug), t) for t in site.treatments)
-    sitemap = [(_url(info, "index.html"), None)] + [(_url(info, p.path), p.context["page"].treatment.overview.reviewed.date) for p in treatments]
+    listing = tuple((treatment_folder(t.treatment.slug), t) for t in site.treatments)
+    sitemap = [(_url(info, "index.html"), None)] + [
+        (_url(info, treatment_path(t.treatment.slug)), t.treatment.overview.reviewed.date) for t in site.treatments
+    ]
     return (
         Page("index.html", "index.html", _common(info, "index.html", "") | {"treatments": listing}),
-        *treatments,
+        *(_treatment_page(info, t) for t in site.treatments),
         Page("404.html", "404.html", _common(info, "404.html", urlsplit(info.base_url).path)),
         Page("sitemap.xml", "sitemap.xml", _common(info, "sitemap.xml", "") | {"entries": sitemap}),
         Page("robots.txt", "robots.txt", _common(info, "robots.txt", "") | {"sitemap_url": _url(info, "sitemap.xml")}),

@@ -100,3 +100,14 @@ def test_review_dates_and_next_review(project: Path) -> None:
     assert '<time datetime="2026-01-31">31 January 2026</time>' in html
     assert '<time datetime="2027-01-31">31 January 2027</time>' in html
     assert "Dr Test Reviewer, MBBS (GMC 0000000)" in html
+
+
+def test_index_summary_claims_link_to_the_treatment_references(project: Path) -> None:
+    assert run_cli("build").code == 0
+    index = (project / "site/index.html").read_text()
+    page = (project / "site/treatments/sample-treatment/index.html").read_text()
+    claims = re.findall(r'<span class="claim">(.*?)</span>', index)
+    assert len(claims) == 2
+    for claim in claims:
+        targets = re.findall(r'href="treatments/sample-treatment/#(ref-\d+)"', claim)
+        assert targets and all(f'id="{t}"' in page for t in targets)
