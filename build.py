@@ -2,7 +2,10 @@
 
 import sys
 
-from clinicsite.cli import main
+try:
+    from clinicsite.cli import main
+except ImportError as exc:  # run before `make site` installed the dependencies
+    sys.exit(f"error: {exc.name or exc} is not installed; run `make site` (or `.venv/bin/python build.py`)")
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

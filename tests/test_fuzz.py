@@ -1,8 +1,7 @@
 """Random mutations of valid content end in a build or in located errors, never a crash.
 
-CI runs a few hundred examples. A longer run (the figure for a closing note):
-    .venv/bin/python -m pytest tests/test_fuzz.py --hypothesis-seed=0 -p no:cacheprovider \
-        --hypothesis-profile=long
+CI runs 300 examples (the "ci" profile in conftest.py). A longer run, 20,000 examples:
+    .venv/bin/python -m pytest tests/test_fuzz.py --hypothesis-profile=long --hypothesis-seed=0
 """
 
 from __future__ import annotations
@@ -15,15 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from clinicsite.cli import main
 from tests.conftest import FIXTURES
-
-settings.register_profile("ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("long", max_examples=20_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("ci")
 
 VALID = FIXTURES / "valid" / "content"
 FILES = sorted(p.relative_to(VALID).as_posix() for p in VALID.rglob("*.yaml"))
