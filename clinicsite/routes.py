@@ -67,9 +67,7 @@ def plan_pages(site: CitedSite) -> tuple[Page, ...]:
     """Return every page of the site, index first, in a stable order."""
     info = site.info
     listing = tuple((treatment_folder(t.treatment.slug), t) for t in site.treatments)
-    sitemap = [(_url(info, "index.html"), None)] + [
-        (_url(info, treatment_path(t.treatment.slug)), t.treatment.overview.reviewed.date) for t in site.treatments
-    ]
+    sitemap = [(_url(info, "index.html"), None)] + [(_url(info, treatment_path(t.treatment.slug)), t.treatment.overview.reviewed.date) for t in site.treatments]
     return (
         Page("index.html", "index.html", _common(info, "index.html", "") | {"treatments": listing}),
         *(_treatment_page(info, t) for t in site.treatments),
