@@ -138,15 +138,18 @@ class _Converter:
         return result
 
 
+def _location_after(before: str, shown: str) -> Location:
+    """Return the position of the character that follows the text `before`."""
+    return Location(shown, before.count("\n") + 1, len(before.rsplit("\n", 1)[-1]) + 1)
+
+
 def _decode(raw: bytes, shown: str) -> tuple[str | None, list[Diagnostic]]:
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        column = len(before.rsplit(b"\n", 1)[-1].decode("utf-8", "replace")) + 1
+        location = _location_after(raw[: exc.start].decode("utf-8", "replace"), shown)
         message = f"byte 0x{raw[exc.start]:02x} is not UTF-8; save the file as UTF-8"
-        return None, [error(Location(shown, line, column), "yaml-encoding", message)]
+        return None, [error(location, "yaml-encoding", message)]
 
 
 def _syntax_error(exc: yaml.YAMLError, text: str, shown: str) -> Diagnostic:
@@ -154,7 +157,7 @@ def _syntax_error(exc: yaml.YAMLError, text: str, shown: str) -> Diagnostic:
         # libyaml counts UTF-8 bytes, the pure-Python reader counts characters
         counted_in_bytes = exc.encoding != "unicode"
         before = text.encode()[: exc.position].decode(errors="ignore") if counted_in_bytes else text[: exc.position]
-        location = Location(shown, before.count("\n") + 1, len(before.rsplit("\n", 1)[-1]) + 1)
+        location = _location_after(before, shown)
         character = exc.character if isinstance(exc.character, int) else ord(exc.character)
         return error(location, "yaml-syntax", f"the character U+{character:04X} is not allowed in YAML; delete it")
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
@@ -162,7 +165,8 @@ def _syntax_error(exc: yaml.YAMLError, text: str, shown: str) -> Diagnostic:
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     message = f"{context}, {problem}" if context else str(problem)
-    line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+    lines = text.splitlines()
+    line = lines[mark.line] if mark and mark.line < len(lines) else ""
     if "\t" in line[: (mark.column + 1) if mark else 0]:
         message += "; a tab was found: indent with spaces, not tabs"
     return error(location, "yaml-syntax", f"invalid YAML: {message}")

@@ -106,7 +106,6 @@ def _translate(err: Any, schema: Any, doc: Document) -> Diagnostic:
     """Return our diagnostic for one pydantic error: rule id, author-facing text, position."""
     kind, loc, value = err["type"], tuple(err["loc"]), err.get("input")
     name = next((p for p in reversed(loc) if isinstance(p, str)), "")
-    label = _label(loc)
     if kind == "extra_forbidden":
         model = _model_at(schema, loc[:-1])
         hint = _suggest(name, model.model_fields if model else ())
@@ -122,7 +121,7 @@ def _translate(err: Any, schema: Any, doc: Document) -> Diagnostic:
     if kind in ("too_short", "string_too_short"):
         return error(at, "value-empty", f"'{name}' is empty; write at least one {'item' if kind == 'too_short' else 'character'}")
     if kind in _TYPE_WORDS:
-        return error(at, "field-type", f"{label} should be {_TYPE_WORDS[kind]}, found {_describe(value)}")
+        return error(at, "field-type", f"{_label(loc)} should be {_TYPE_WORDS[kind]}, found {_describe(value)}")
     if kind == "date_format":
         return error(at, "date-format", f"{err['msg']}, e.g. 2026-03-31")
     if kind == "string_pattern_mismatch" and name in _ID_FIELDS:
