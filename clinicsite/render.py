@@ -48,17 +48,23 @@ def long_date(day: datetime.date) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
+#: Name particles that belong to the surname: "Valerio De Vita" is "De Vita V".
+SURNAME_PARTICLES = frozenset({"da", "das", "de", "del", "della", "der", "di", "dos", "du", "la", "le", "van", "von"})
+
+
 def vancouver_author(name: str) -> str:
     """Return a personal name as Vancouver's 'Surname Initials'; organisations unchanged.
 
-    A name of more than four words, or with a lowercase word (of, and, for), is taken
-    as an organisation: "U.S. Food and Drug Administration" stays as written.
+    A name of more than four words, or with a lowercase word that is not a surname
+    particle (of, and, for), is taken as an organisation: "U.S. Food and Drug
+    Administration" stays as written. A particle starts the surname.
     """
     words = name.split()
-    if len(words) < 2 or len(words) > 4 or any(w[0].islower() for w in words):
+    if len(words) < 2 or len(words) > 4 or any(w[0].islower() and w not in SURNAME_PARTICLES for w in words):
         return name
-    given = re.split(r"[\s.]+", " ".join(words[:-1]))
-    return f"{words[-1]} {''.join(g[0].upper() for g in given if g)}"
+    split = next((i for i, w in enumerate(words[1:-1], 1) if w.lower() in SURNAME_PARTICLES), len(words) - 1)
+    given = re.split(r"[\s.]+", " ".join(words[:split]))
+    return f"{' '.join(words[split:])} {''.join(g[0].upper() for g in given if g)}"
 
 
 def make_environment(layouts: Path) -> jinja2.Environment:

@@ -91,6 +91,9 @@ def test_vancouver_author_names() -> None:
     assert vancouver_author("Matthias C. Aust") == "Aust MC"
     assert vancouver_author("M.C. Aust") == "Aust MC"
     assert vancouver_author("Moetaz El-Domyati") == "El-Domyati M"
+    assert vancouver_author("Valerio De Vita") == "De Vita V"
+    assert vancouver_author("Dirk Freiherr von Dalwig-Nolda") == "von Dalwig-Nolda DF"
+    assert vancouver_author("Gorana Kuka Epstein") == "Epstein GK"
     assert vancouver_author("U.S. Food and Drug Administration") == "U.S. Food and Drug Administration"
 
 
