@@ -1,0 +1,88 @@
+"""The microneedling page's minimums (issue 3), so they cannot quietly erode.
+
+Counts are read from the validated model, not from raw YAML, so they count what the
+page publishes.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+
+import pytest
+
+from clinicsite.model import Site, Treatment
+from clinicsite.pipeline import check
+from tests.conftest import PROJECT
+
+REVIEW_KINDS = {"systematic-review", "review"}
+
+
+@pytest.fixture(scope="module")
+def site() -> Site:
+    outcome = check(PROJECT / "content")
+    assert outcome.diagnostics == (), [d.message for d in outcome.diagnostics]
+    assert outcome.site is not None
+    return outcome.site
+
+
+@pytest.fixture(scope="module")
+def microneedling(site: Site) -> Treatment:
+    return next(t for t in site.treatments if t.slug == "microneedling")
+
+
+def cited_ids(treatment: Treatment) -> set[str]:
+    return {c.source for _, _, claim in treatment.claims() for c in claim.cite}
+
+
+def test_overview_names_and_summary(microneedling: Treatment) -> None:
+    names = {n.lower() for n in microneedling.overview.also_known_as}
+    assert {"collagen induction therapy", "skin needling"} <= names
+    assert 3 <= len(microneedling.overview.summary.claims) <= 5
+
+
+@pytest.mark.parametrize(("section", "minimum"), [("benefits", 7), ("mechanism", 5), ("side_effects", 6), ("faqs", 10)])
+def test_records_per_section(microneedling: Treatment, section: str, minimum: int) -> None:
+    assert len(getattr(microneedling, section)) >= minimum
+
+
+def test_at_least_60_claims(microneedling: Treatment) -> None:
+    assert sum(1 for _ in microneedling.claims()) >= 60
+
+
+def test_at_least_15_sources_of_which_4_reviews(site: Site, microneedling: Treatment) -> None:
+    cited = cited_ids(microneedling)
+    assert len(cited) >= 15
+    assert sum(site.sources[i].kind in REVIEW_KINDS for i in cited) >= 4
+
+
+def test_every_cited_id_exists_and_every_source_is_cited(site: Site) -> None:
+    cited = set().union(*(cited_ids(t) for t in site.treatments))
+    assert cited <= site.sources.keys(), cited - site.sources.keys()
+    assert site.sources.keys() <= cited, site.sources.keys() - cited
+
+
+def test_required_benefit_topics_are_covered(microneedling: Treatment) -> None:
+    headings = " ".join(b.title.lower() for b in microneedling.benefits)
+    for topic in ("collagen", "wrinkles", "acne scars", "scars from surgery", "texture", "soak in", "melasma"):
+        assert topic in headings, topic
+
+
+def test_every_side_effect_says_when_to_contact_the_clinic(microneedling: Treatment) -> None:
+    missing = [s.id for s in microneedling.side_effects if s.seek_help is None]
+    assert missing == []
+
+
+def test_single_small_studies_carry_a_locator(site: Site, microneedling: Treatment) -> None:
+    """Claims resting on one clinical study point the reviewer at the part of the paper."""
+    for _, path, claim in microneedling.claims():
+        studies = [c for c in claim.cite if site.sources[c.source].kind in {"clinical-study", "clinical-trial", "animal-study"}]
+        assert all(c.locator for c in studies), path
+
+
+def test_plain_language_sentence_length(microneedling: Treatment) -> None:
+    """Short sentences for a reading age of about 9 to 11: measured on every claim's text."""
+    sentences = [s for _, _, claim in microneedling.claims() for s in re.split(r"(?<=[.?!])\s+", claim.text) if s]
+    lengths = [len(s.split()) for s in sentences]
+    assert statistics.mean(lengths) <= 13
+    assert max(lengths) <= 25
