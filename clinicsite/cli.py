@@ -7,6 +7,7 @@ Exit status: 0 clean (warnings allowed), 1 content or layout errors, 2 usage err
 from __future__ import annotations
 
 import argparse
+import datetime
 import sys
 import time
 from pathlib import Path
@@ -21,11 +22,19 @@ COMMANDS = ("build", "check", "serve")
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
+def _date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date written YYYY-MM-DD") from None
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--content", type=Path, default=Path("content"), help="content folder (default: content)")
     common.add_argument("--out", type=Path, default=Path("site"), help="output folder, replaced whole (default: site)")
     common.add_argument("--layouts", type=Path, default=pipeline.DEFAULT_LAYOUTS, help="layouts folder (default: the project's layouts)")
+    common.add_argument("--today", type=_date, default=None, help="check review dates as of this day, YYYY-MM-DD (default: today)")
     common.add_argument("--format", choices=sorted(FORMATTERS), default="text", help="diagnostic format: text, or github for pull-request annotations")
     parser = argparse.ArgumentParser(prog="build.py", description="Build the clinic's treatment pages from sourced YAML claims.")
     sub = parser.add_subparsers(dest="command", metavar="{build,check,serve}")
@@ -51,6 +60,8 @@ def report(outcome: pipeline.Outcome, fmt: str, out: TextIO) -> None:
 
 def _summary(outcome: pipeline.Outcome, verb: str, seconds: float) -> str:
     counts = f"{outcome.errors} error{'s' * (outcome.errors != 1)}, {outcome.warnings} warning{'s' * (outcome.warnings != 1)}"
+    notes = sum(d.severity == "note" for d in outcome.diagnostics)
+    counts += f", {notes} allowed exception{'s' * (notes != 1)} (notes)" if notes else ""
     site = outcome.site
     what = f"{len(site.treatments)} treatment(s), {len(site.sources)} source(s)" if site else "content"
     written = f"; wrote {outcome.written.files} files ({outcome.written.bytes:,} bytes)" if outcome.written else ""
@@ -68,10 +79,10 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         return serve(args, stdout, stderr)
     started = time.perf_counter()
     if args.command == "check":
-        outcome = pipeline.check(args.content, args.layouts)
+        outcome = pipeline.check(args.content, args.layouts, args.today)
     else:
         try:
-            outcome = pipeline.build(args.content, args.out, args.layouts)
+            outcome = pipeline.build(args.content, args.out, args.layouts, args.today)
         except OutputError as exc:
             print(f"{display_path(args.out)}: error: {exc}", file=stderr)
             return EXIT_USAGE

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Severity = Literal["error", "warning"]
+#: error stops the build; warning is reported and the build goes on; note is information for
+#: the reviewer (an allowed exception and its reason).
+Severity = Literal["error", "warning", "note"]
 
 #: Rule id -> one-line meaning. Ids are published (README, editors' muscle memory):
 #: never rename one; add a new id instead.
@@ -39,6 +41,17 @@ RULES: dict[str, str] = {
     "source-unused": "A source in sources.yaml is not cited by any claim (warning).",
     "markup-block": "Claim text uses block Markdown (a heading, list, quote or paragraph break); claims are one inline sentence.",
     "layout-error": "A layout template failed to compile or render.",
+    "evidence-weak": "A claim cites only animal studies or web pages: an error in benefits, a warning elsewhere.",
+    "number-locator": "A claim quotes a number but none of its citations has a locator saying where the number is.",
+    "allow-unknown": "An allow entry names a rule that is not in force.",
+    "allow-unused": "An allow entry excuses a rule the claim does not break (warning).",
+    "allowed": "A claim breaks a rule its allow entry excuses; the reason is shown to the reviewer (note).",
+    "review-due": "The page's next review is due within 30 days (warning).",
+    "review-overdue": "The page's next review date has passed.",
+    "review-future": "The review date is later than today.",
+    "source-duplicate": "Two sources share a DOI or a PMID.",
+    "source-date": "A source's year or accessed date is later than today.",
+    "policy-disable-unknown": "policy.yaml disables a rule id that is not a built-in rule.",
 }
 
 
@@ -82,6 +95,16 @@ def warning(location: Location, rule: str, message: str) -> Diagnostic:
     return _make(location, "warning", rule, message)
 
 
+def note(location: Location, rule: str, message: str) -> Diagnostic:
+    """Return a note for the reviewer on one line; the rule must be in the catalogue."""
+    return _make(location, "note", rule, message)
+
+
+def policy_finding(location: Location, severity: Severity, rule: str, message: str) -> Diagnostic:
+    """Return a claims-policy finding; its rule id comes from the policy, not the catalogue."""
+    return Diagnostic(location, severity, " ".join(message.split()), rule)
+
+
 def sort_diagnostics(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> tuple[Diagnostic, ...]:
     """Return the diagnostics sorted and without exact repeats."""
     return tuple(sorted(set(diagnostics), key=Diagnostic.sort_key))
@@ -106,7 +129,8 @@ def format_github(diagnostic: Diagnostic) -> str:
     loc = diagnostic.location
     props = f"file={_escape_property(loc.path)},line={loc.line},col={loc.column}"
     message = _escape_data(f"{diagnostic.message} [{diagnostic.rule}]")
-    return f"::{diagnostic.severity} {props}::{message}"
+    command = "notice" if diagnostic.severity == "note" else diagnostic.severity
+    return f"::{command} {props}::{message}"
 
 
 FORMATTERS = {"text": format_text, "github": format_github}

@@ -28,6 +28,8 @@ Path_ = tuple[str | int, ...]
 
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 SITE_FILES = ("site.yaml", "sources.yaml")
+#: Site files that may be left out: without policy.yaml the built-in claims policy applies.
+OPTIONAL_SITE_FILES = ("policy.yaml",)
 TREATMENT_FILES = ("treatment.yaml", "benefits.yaml", "mechanism.yaml", "side-effects.yaml", "faqs.yaml")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 _NULLS = {"", "~", "null", "Null", "NULL"}
@@ -72,6 +74,10 @@ class ContentTree:
     site: Document | None
     sources: Document | None
     treatments: tuple[TreatmentFiles, ...]
+    policy: Document | None = None
+    """policy.yaml when present and loaded cleanly."""
+    policy_failed: bool = False
+    """True when policy.yaml exists but did not load; its problems are already reported."""
 
 
 def display_path(path: Path) -> str:
@@ -248,9 +254,10 @@ def _load_treatment(folder: Path, root: Path) -> tuple[TreatmentFiles | None, li
 
 def load_content(root: Path) -> tuple[ContentTree, list[Diagnostic]]:
     """Return every content document that parsed, and every problem met on the way."""
-    expected = (*SITE_FILES, "treatments")
+    expected = (*SITE_FILES, *OPTIONAL_SITE_FILES, "treatments")
     problems = [_unexpected(e, expected, "entries") for e in _visible(root) if e.name not in expected]
-    documents, _, found = _load_named(root, root, SITE_FILES)
+    present = tuple(name for name in OPTIONAL_SITE_FILES if (root / name).is_file())
+    documents, _, found = _load_named(root, root, SITE_FILES + present)
     problems += found
     treatments: list[TreatmentFiles] = []
     folder = root / "treatments"
@@ -266,7 +273,8 @@ def load_content(root: Path) -> tuple[ContentTree, list[Diagnostic]]:
         problems += found
         if treatment is not None:
             treatments.append(treatment)
-    tree = ContentTree(root, documents.get("site.yaml"), documents.get("sources.yaml"), tuple(treatments))
+    policy = documents.get("policy.yaml")
+    tree = ContentTree(root, documents.get("site.yaml"), documents.get("sources.yaml"), tuple(treatments), policy, bool(present) and policy is None)
     return tree, problems
 
 

@@ -7,6 +7,7 @@ reference and the exported JSON Schema are checked against them.
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import re
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Id = Annotated[str, StringConstraints(pattern=KEBAB)]
-Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+\S*$")]
+Url = Annotated[str, StringConstraints(pattern=r"^https://[^\s/]+\S*$")]
 
 
 def _iso_date(value: Any) -> Any:
@@ -60,6 +61,15 @@ def _citation(value: Any) -> Any:
     return {"source": value} if isinstance(value, str) else value
 
 
+class Allow(Record):
+    """A reviewed exception to one claims-policy or evidence rule, for one claim."""
+
+    rule: Id
+    """The id of the rule this claim may break, e.g. evidence-weak."""
+    reason: Text
+    """Why the exception is justified; shown to the reviewer on every check."""
+
+
 class Claim(Record):
     """One factual sentence and the sources that support it."""
 
@@ -67,6 +77,8 @@ class Claim(Record):
     """One sentence in plain language; inline Markdown (emphasis, links) allowed."""
     cite: Annotated[list[Annotated[Citation, BeforeValidator(_citation)]], Field(min_length=1)]
     """At least one source: a source id, or {source: ID, locator: "p. 12"}."""
+    allow: list[Allow] = []
+    """Exceptions to policy or evidence rules for this claim, each with its reason."""
 
 
 Claims = Annotated[list[Claim], Field(min_length=1)]
@@ -219,6 +231,49 @@ class SiteInfo(Record):
     """Months after a review when the next one is due."""
     reviewers: Annotated[list[Reviewer], Field(min_length=1)]
     """Clinicians who may sign pages off."""
+
+    def next_review(self, reviewed_on: datetime.date) -> datetime.date:
+        """Return the day a page reviewed on reviewed_on is due for its next review."""
+        return add_months(reviewed_on, self.review_interval_months)
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """Return the same day `months` later, clamped to the month's last day."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _regex(value: str) -> str:
+    try:
+        re.compile(value, re.IGNORECASE)
+    except re.error as exc:
+        raise PydanticCustomError("regex", "not a valid regular expression: {problem}", {"problem": str(exc)}) from None
+    return value
+
+
+class PolicyRule(Record):
+    """One claims-language rule: words a claim must not use, and what to write instead."""
+
+    id: Id
+    """Kebab-case id, shown in every report; a claim's allow names it."""
+    pattern: Annotated[str, StringConstraints(min_length=1), AfterValidator(_regex)]
+    """A regular expression, matched case-insensitively against claim text and headings."""
+    severity: Literal["error", "warning"] = "error"
+    """error stops the build; warning is reported and the build goes on."""
+    message: Text
+    """What is wrong and the suggested wording, shown with each match."""
+    why: Text
+    """The reason for the rule, e.g. the advertising code it comes from."""
+
+
+class Policy(Record):
+    """policy.yaml (optional): the clinic's changes to the built-in claims-language rules."""
+
+    rules: list[PolicyRule] = []
+    """Rules added to the defaults; a rule with a default rule's id replaces it."""
+    disable: list[Id] = []
+    """Ids of default rules the clinic switches off."""
 
 
 #: Each treatment file and the type of its top-level value.

@@ -7,6 +7,7 @@ is not rendered.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,10 +44,13 @@ class Outcome:
         return sum(d.severity == "warning" for d in self.diagnostics)
 
 
-def check(content: Path, layouts: Path = DEFAULT_LAYOUTS) -> Outcome:
-    """Return every problem in content and layouts, rendering in memory, writing nothing."""
+def check(content: Path, layouts: Path = DEFAULT_LAYOUTS, today: datetime.date | None = None) -> Outcome:
+    """Return every problem in content and layouts, rendering in memory, writing nothing.
+
+    today is the date review freshness is judged on (default: the real today).
+    """
     tree, problems = load_content(content)
-    site, found = validate_content(tree)
+    site, found = validate_content(tree, today)
     problems += found
     files: tuple[File, ...] = ()
     if site is not None:
@@ -55,12 +59,12 @@ def check(content: Path, layouts: Path = DEFAULT_LAYOUTS) -> Outcome:
     return Outcome(sort_diagnostics(problems), site, files)
 
 
-def build(content: Path, out: Path, layouts: Path = DEFAULT_LAYOUTS) -> Outcome:
+def build(content: Path, out: Path, layouts: Path = DEFAULT_LAYOUTS, today: datetime.date | None = None) -> Outcome:
     """Return the outcome of check, having written the site to out when it found no error.
 
     Raises OutputError when the site could not be written; out is then unchanged.
     """
-    outcome = check(content, layouts)
+    outcome = check(content, layouts, today)
     if outcome.errors or outcome.site is None:
         return outcome
     written = write_site(outcome.files, out, protected=(content, layouts))

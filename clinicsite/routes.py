@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
-import datetime
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,13 +20,6 @@ class Page:
     """Template name under layouts/."""
     context: dict[str, Any] = field(hash=False)
     """The layout's variables; the same names for every layout plus the layout's own."""
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """Return the same day `months` later, clamped to the month's last day."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def treatment_folder(slug: str) -> str:
@@ -58,7 +49,7 @@ def _treatment_page(info: SiteInfo, cited: CitedTreatment) -> Page:
     context = _common(info, path, "../../") | {
         "page": cited,
         "reviewer": reviewer,
-        "next_review": add_months(reviewed.date, info.review_interval_months),
+        "next_review": info.next_review(reviewed.date),
     }
     return Page(path, "treatment.html", context)
 

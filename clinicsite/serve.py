@@ -22,7 +22,7 @@ def rebuild(args: argparse.Namespace, stdout: TextIO) -> bool:
     """Build once, print the outcome with its duration, and return True on success."""
     started = time.perf_counter()
     try:
-        outcome = pipeline.build(args.content, args.out, args.layouts)
+        outcome = pipeline.build(args.content, args.out, args.layouts, args.today)
     except OutputError as exc:
         print(f"error: {exc}", file=stdout, flush=True)
         return False

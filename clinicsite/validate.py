@@ -6,6 +6,7 @@ checked only over documents whose shape was valid, so one mistake is reported on
 
 from __future__ import annotations
 
+import datetime
 import difflib
 from collections.abc import Iterable, Sequence
 from inspect import isclass
@@ -14,10 +15,12 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+import clinicsite.evidence as evidence
 from clinicsite.diagnostics import Diagnostic, error, warning
 from clinicsite.loader import ContentTree, Document, Path_, TreatmentFiles
 from clinicsite.markup import has_block_markup
-from clinicsite.model import TREATMENT_SCHEMAS, Faq, Item, Overview, SideEffect, Site, SiteInfo, Source, Treatment
+from clinicsite.model import TREATMENT_SCHEMAS, Faq, Item, Overview, Policy, SideEffect, Site, SiteInfo, Source, Treatment
+from clinicsite.policy import ActivePolicy, active_policy, default_ids
 
 _TYPE_WORDS = {
     "string_type": "text",
@@ -198,22 +201,43 @@ def _unused_sources(doc: Document, sources: list[Source], treatments: Iterable[T
     ]
 
 
-def validate_content(tree: ContentTree) -> tuple[Site | None, list[Diagnostic]]:
-    """Return the validated site (None when any error was found) and every problem."""
+def _policy(doc: Document | None, problems: list[Diagnostic]) -> ActivePolicy:
+    """Return the rules in force: the built-in policy with policy.yaml's changes, if it is valid."""
+    policy: Policy | None = _validate_doc(doc, Policy, problems)
+    if doc is None or policy is None:
+        return active_policy(None)
+    defaults = list(default_ids())
+    for k, rule_id in enumerate(policy.disable):
+        if rule_id not in defaults:
+            hint = _suggest(rule_id, defaults)
+            problems.append(error(doc.locate(("disable", k)), "policy-disable-unknown", f"'{rule_id}' is not a built-in rule{hint}"))
+    return active_policy(policy)
+
+
+def validate_content(tree: ContentTree, today: datetime.date | None = None) -> tuple[Site | None, list[Diagnostic]]:
+    """Return the validated site (None when any error was found) and every problem.
+
+    today is the date review freshness and source dates are checked against.
+    """
+    on = today or evidence.today()
     problems: list[Diagnostic] = []
     info: SiteInfo | None = _validate_doc(tree.site, SiteInfo, problems)
     source_list: list[Source] | None = _validate_doc(tree.sources, list[Source], problems)
+    policy = _policy(tree.policy, problems)
     if info is not None and tree.site is not None:
         problems += _unique_ids(tree.site, ("reviewers",), info.reviewers)
     sources = None
     if source_list is not None and tree.sources is not None:
         problems += _unique_ids(tree.sources, (), source_list)
+        problems += evidence.source_problems(tree.sources, source_list, on)
         sources = {s.id: s for s in source_list}
     treatments = []
     for files in tree.treatments:
         treatment = _validate_treatment(files, problems)
         if treatment is not None:
             problems += _check_references(treatment, files, info, sources)
+            if sources is not None:
+                problems += evidence.treatment_problems(treatment, files.documents, sources, info, policy, on)
             treatments.append(treatment)
     all_valid = len(treatments) == len(tree.treatments) and all(t.complete for t in tree.treatments)
     if source_list is not None and tree.sources is not None and all_valid:

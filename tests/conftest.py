@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import shutil
 import textwrap
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+import clinicsite.evidence as evidence
 from clinicsite.cli import main
 
 settings.register_profile("ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -19,6 +21,8 @@ settings.register_profile("long", max_examples=20_000, deadline=None, suppress_h
 settings.load_profile("ci")
 
 FIXTURES = Path(__file__).parent / "fixtures"
+#: The day every test runs "on", so review-freshness results do not change with the calendar.
+TODAY = datetime.date(2026, 11, 22)
 PROJECT = Path(__file__).parent.parent
 
 
@@ -42,6 +46,13 @@ def run_cli(*args: str | Path) -> Result:
     out, err = io.StringIO(), io.StringIO()
     code = main([str(a) for a in args], out, err)
     return Result(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch: pytest.MonkeyPatch) -> datetime.date:
+    """Run every in-process check as on TODAY; subprocess tests pass --today themselves."""
+    monkeypatch.setattr(evidence, "today", lambda: TODAY)
+    return TODAY
 
 
 @pytest.fixture

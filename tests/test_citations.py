@@ -32,6 +32,7 @@ def test_backlinks_list_every_citing_claim_once(project: Path) -> None:
         "claim-benefits-first-benefit-1",
         "claim-benefits-first-benefit-2",
         "claim-side-effects-redness-1",
+        "claim-side-effects-redness-duration",
     )
     assert by_id["agency-page"].backlinks == (
         "claim-mechanism-step-one-1",

@@ -24,7 +24,7 @@ def real_claims() -> list[tuple[str, tuple[str | int, ...]]]:
 
 def test_real_content_has_no_errors_or_warnings() -> None:
     outcome = check(CONTENT)
-    assert outcome.diagnostics == ()
+    assert [d for d in outcome.diagnostics if d.severity != "note"] == []
     assert outcome.site is not None and outcome.site.treatments
 
 

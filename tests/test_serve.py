@@ -10,7 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.conftest import FIXTURES, PROJECT
+from tests.conftest import FIXTURES, PROJECT, TODAY
 
 
 def free_port() -> int:
@@ -42,7 +42,12 @@ def test_serve_reloads_keeps_last_good_site_and_recovers(tmp_path: Path) -> None
     shutil.copytree(FIXTURES / "valid" / "content", tmp_path / "content")
     port = free_port()
     log = (tmp_path / "serve.log").open("w")
-    proc = subprocess.Popen([sys.executable, str(PROJECT / "build.py"), "serve", "--port", str(port)], cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, str(PROJECT / "build.py"), "serve", "--port", str(port), "--today", TODAY.isoformat()],
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 30
         page = fetch(f"http://127.0.0.1:{port}/treatments/sample-treatment/", deadline)

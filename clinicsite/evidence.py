@@ -1,0 +1,151 @@
+"""Evidence integrity: checks that need the whole validated content and today's date.
+
+"Every claim has a source" is necessary, not sufficient. Over each valid treatment this
+module applies the claims-language policy, the evidence-kind rules (benefits rest on
+human evidence; numbers point at where they are), review freshness, and checks across
+the bibliography. It reads validated records only; validate.py decides when to call it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from clinicsite.diagnostics import Diagnostic, error, note, policy_finding, warning
+from clinicsite.loader import Document, Path_
+from clinicsite.model import Claim, Faq, Item, Reviewed, SiteInfo, Source, Treatment
+from clinicsite.policy import ActivePolicy
+
+#: Kinds of source that report evidence from people; anything else (animal studies, web
+#: pages, books) cannot carry a benefit claim alone.
+HUMAN_EVIDENCE = frozenset({"systematic-review", "review", "clinical-trial", "clinical-study", "guideline"})
+#: Rules a claim's allow entry may name besides the policy's.
+EVIDENCE_RULES = frozenset({"evidence-weak", "number-locator"})
+#: How many days before the next review is due `check` starts warning.
+REVIEW_WARNING_DAYS = 30
+
+_NUMBER = re.compile(
+    r"\d+(?:[.,]\d+)*(?:\s?%)?|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|half|dozen)\b",
+    re.IGNORECASE,
+)
+
+
+def today() -> datetime.date:
+    """Return the date checks run as of; tests and `--today` pass a date instead."""
+    return datetime.date.today()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule a claim breaks, before its allow entries are applied."""
+
+    rule: str
+    severity: str
+    message: str
+
+
+_KIND_PLURALS = {"animal-study": "animal studies", "web-page": "web pages", "book": "books"}
+
+
+def _kind_words(sources: list[Source]) -> str:
+    return " and ".join(sorted({_KIND_PLURALS.get(s.kind, s.kind) for s in sources}))
+
+
+def _evidence_findings(name: str, claim: Claim, sources: dict[str, Source]) -> Iterator[Finding]:
+    cited = [sources[c.source] for c in claim.cite if c.source in sources]
+    if cited and not any(s.kind in HUMAN_EVIDENCE for s in cited):
+        if name == "benefits.yaml":
+            yield Finding("evidence-weak", "error", f"a benefit rests only on {_kind_words(cited)}; cite at least one study in people or a review")
+        else:
+            yield Finding(
+                "evidence-weak", "warning", f"this claim rests only on {_kind_words(cited)}; cite a study in people or a review, or say why in 'allow'"
+            )
+    number = _NUMBER.search(claim.text)
+    if number and not any(c.locator for c in claim.cite):
+        yield Finding(
+            "number-locator",
+            "error",
+            f"the claim quotes a number ('{number.group(0)}'); add a locator to a citation, e.g. {{source: ID, locator: \"Table 2\"}}",
+        )
+
+
+def _policy_findings(text: str, policy: ActivePolicy) -> Iterator[Finding]:
+    for match in policy.matches(text):
+        yield Finding(match.rule.id, match.rule.severity, f"'{match.words}': {match.rule.message} (why: {match.rule.why})")
+
+
+def _claim_problems(doc: Document, name: str, path: Path_, claim: Claim, sources: dict[str, Source], policy: ActivePolicy) -> Iterator[Diagnostic]:
+    at = doc.locate((*path, "text"))
+    findings = [*_policy_findings(claim.text, policy), *_evidence_findings(name, claim, sources)]
+    allowed = {a.rule: a.reason for a in claim.allow}
+    for finding in findings:
+        if finding.rule in allowed:
+            yield note(at, "allowed", f"rule '{finding.rule}' is allowed here: {allowed[finding.rule]}")
+        elif finding.rule in EVIDENCE_RULES:
+            make = error if finding.severity == "error" else warning
+            yield make(at, finding.rule, finding.message)
+        else:
+            yield policy_finding(at, "error" if finding.severity == "error" else "warning", finding.rule, finding.message)
+    broken = {f.rule for f in findings}
+    for k, allow in enumerate(claim.allow):
+        where = doc.locate((*path, "allow", k, "rule"))
+        if allow.rule not in policy.ids | EVIDENCE_RULES:
+            yield error(where, "allow-unknown", f"no rule '{allow.rule}' is in force; use a rule id from the policy or {', '.join(sorted(EVIDENCE_RULES))}")
+        elif allow.rule not in broken:
+            yield warning(where, "allow-unused", f"this claim does not break rule '{allow.rule}'; remove the allow entry")
+
+
+def _heading_problems(doc: Document, records: tuple[Item | Faq, ...], policy: ActivePolicy) -> Iterator[Diagnostic]:
+    for i, record in enumerate(records):
+        field = "question" if isinstance(record, Faq) else "title"
+        for finding in _policy_findings(getattr(record, field), policy):
+            yield policy_finding(doc.locate((i, field)), "error" if finding.severity == "error" else "warning", finding.rule, finding.message)
+
+
+def _review_problems(doc: Document, reviewed: Reviewed, info: SiteInfo, on: datetime.date) -> Iterator[Diagnostic]:
+    due = info.next_review(reviewed.date)
+    at = doc.locate(("reviewed", "date"))
+    if reviewed.date > on:
+        yield error(at, "review-future", f"the review date {reviewed.date.isoformat()} is after today ({on.isoformat()}); write the day the review happened")
+    elif due < on:
+        yield error(at, "review-overdue", f"the next review was due on {due.isoformat()}; have the page reviewed and update 'reviewed'")
+    elif (due - on).days <= REVIEW_WARNING_DAYS:
+        yield warning(at, "review-due", f"the next review is due on {due.isoformat()}, in {(due - on).days} days; book the reviewer")
+
+
+def treatment_problems(
+    treatment: Treatment, documents: dict[str, Document], sources: dict[str, Source], info: SiteInfo | None, policy: ActivePolicy, on: datetime.date
+) -> list[Diagnostic]:
+    """Return the integrity problems of one valid treatment."""
+    problems: list[Diagnostic] = []
+    for name, path, claim in treatment.claims():
+        problems += _claim_problems(documents[name], name, path, claim, sources, policy)
+    for name, records in (("benefits.yaml", treatment.benefits), ("mechanism.yaml", treatment.mechanism), ("side-effects.yaml", treatment.side_effects)):
+        problems += _heading_problems(documents[name], records, policy)
+    problems += _heading_problems(documents["faqs.yaml"], treatment.faqs, policy)
+    if info is not None:
+        problems += _review_problems(documents["treatment.yaml"], treatment.overview.reviewed, info, on)
+    return problems
+
+
+def source_problems(doc: Document, sources: list[Source], on: datetime.date) -> list[Diagnostic]:
+    """Return problems across the bibliography: shared DOIs or PMIDs, dates after today."""
+    problems: list[Diagnostic] = []
+    first: dict[tuple[str, str], str] = {}
+    for i, source in enumerate(sources):
+        for field, value in (("doi", source.doi and source.doi.lower()), ("pmid", source.pmid)):
+            if value is None:
+                continue
+            if (field, value) in first:
+                message = f"source '{first[field, value]}' has the same {field.upper()}; keep one source and cite it by its id"
+                problems.append(error(doc.locate((i, field)), "source-duplicate", message))
+            first.setdefault((field, value), source.id)
+        if source.year is not None and source.year > on.year:
+            problems.append(error(doc.locate((i, "year")), "source-date", f"the year {source.year} is after this year; check the source"))
+        if source.accessed is not None and source.accessed > on:
+            problems.append(
+                error(doc.locate((i, "accessed")), "source-date", f"'accessed' {source.accessed.isoformat()} is after today; write the day you read the page")
+            )
+    return problems

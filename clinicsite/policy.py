@@ -1,0 +1,155 @@
+"""The claims-language policy: words a clinic's page must not use, and what to say instead.
+
+The built-in rules below apply unless content/policy.yaml switches one off (`disable`)
+or replaces it (a rule with the same id). Each rule is matched case-insensitively against
+claim text and record headings; a claim's `allow` entry, with its reason, lets one claim
+through one rule and is shown to the reviewer instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from clinicsite.model import Policy, PolicyRule
+
+_CAP = "UK CAP Code rules 3.1 and 3.7 (misleading claims, substantiation)"
+_CAP_HEALTH = "UK CAP Code rule 12.1 (health claims need evidence from trials on people)"
+_AHPRA = "Ahpra guidelines for advertising a regulated health service (unreasonable expectations)"
+_FTC = "US FTC Health Products Compliance Guidance"
+
+
+def _rule(rule_id: str, pattern: str, message: str, why: str, severity: str = "error") -> PolicyRule:
+    return PolicyRule.model_validate({"id": rule_id, "pattern": pattern, "severity": severity, "message": message, "why": why})
+
+
+#: The built-in rules, in the order they are documented in the README.
+DEFAULT_RULES: tuple[PolicyRule, ...] = (
+    _rule(
+        "guarantee",
+        r"\bguarantee(s|d)?\b",
+        "promises a result no treatment can promise; say what studies found, e.g. 'in a study of 48 adults, wrinkles improved'",
+        f"{_CAP}; {_AHPRA}",
+    ),
+    _rule(
+        "no-risk",
+        r"\bno (side[- ]?effects?|risks?)\b|\brisk[- ]free\b|\bwithout (any )?risks?\b|\bzero risk\b",
+        "denies risk; name the common side effects and how long they last instead",
+        f"{_CAP}; {_CAP_HEALTH}",
+    ),
+    _rule(
+        "safe-absolute",
+        r"\b(completely|totally|perfectly|absolutely|entirely|100 ?%|100 per ?cent) safe\b|\bsafest\b",
+        "an absolute safety claim; say which side effects were reported and how often",
+        f"{_CAP}; {_FTC}",
+    ),
+    _rule(
+        "downtime",
+        r"\bno[- ]downtime\b|\bzero[- ]downtime\b|\bno recovery time\b|\bquick and easy\b|\blunch[- ]?time\b",
+        "trivialises recovery; say how long redness or swelling usually lasts, e.g. 'up to about a week'",
+        f"{_CAP}; {_AHPRA}",
+    ),
+    _rule(
+        "painless",
+        r"\bpain[- ]?less\b|\bpain[- ]free\b|\b(doesn't|does not|won't|will not|shouldn't|should not) hurt\b",
+        "denies pain; say what people felt and that numbing cream is used, e.g. 'it can still be uncomfortable'",
+        f"{_CAP}; {_AHPRA}",
+    ),
+    _rule(
+        "permanent",
+        r"\bpermanent(ly)?\b|\blasts? forever\b|\blife[- ]?long results?\b|\bnever come back\b",
+        "promises lasting results; say how long people were followed up, e.g. 'checked for up to a year'",
+        f"{_CAP}; {_AHPRA}",
+    ),
+    _rule(
+        "cure",
+        r"\bcur(e|es|ed|ing)\b|\beliminat(e|es|ed|ing)\b|\berase[sd]?\b|\bwip(e|es|ed|ing) out\b|\bsay goodbye to\b|\bget rid of\b",
+        "promises removal; studies report improvement, e.g. 'scars looked better but did not go away'",
+        f"{_CAP_HEALTH}; {_AHPRA}",
+    ),
+    _rule(
+        "universal",
+        r"\ball skin (types|tones)\b|\b(suitable|safe|right|works?) for (everyone|everybody|all)\b|\b100 ?% effective\b",
+        "claims it suits or works for everyone; say who was studied and who needs extra care (e.g. darker skin)",
+        f"{_CAP}; {_CAP_HEALTH}",
+    ),
+    _rule(
+        "non-invasive",
+        r"\bnon[- ]?invasive\b|\bno needles\b|\bneedle[- ]free\b",
+        "microneedling punctures the skin; the sources call it minimally invasive",
+        f"{_CAP}; FDA 'Microneedling Devices' page (needles puncture the skin)",
+    ),
+    _rule(
+        "regulator-approved",
+        r"\b(fda|mhra|tga|ce)[- ]approved\b|\bapproved by the (fda|mhra|tga)\b",
+        "regulators authorise or clear specific devices for specific uses; name the device's authorised use, or leave it out",
+        f"{_CAP}; {_FTC}",
+    ),
+    _rule(
+        "superlative",
+        r"\bbest\b|\b(market|industry|world)[- ]leading\b|\bthe leading\b|\bmost advanced\b|\bbreakthrough\b|\brevolutionary\b|\bmiracle\b|\bcutting[- ]edge\b",
+        "a superlative no study measures; describe what the treatment does instead",
+        f"{_CAP}; {_AHPRA}",
+        severity="warning",
+    ),
+    _rule(
+        "pressure",
+        r"\bhurry\b|\boffer ends\b|\b(don't|do not) delay\b|\blimited (spaces|places|slots|availability|time)\b|\bact now\b|\bbook (now|today)\b",
+        "pressures patients to decide; health decisions need time and a consultation",
+        f"{_CAP}; {_AHPRA}",
+    ),
+    _rule(
+        "expectations",
+        r"\bflawless\b|\blook (\w+ )?years younger\b|\btransform(s|ed|ing)? (your|the) (skin|face|look)\b"
+        r"|\bin (just|only) (\d+|a few) days\b|\binstant(ly)? results?\b",
+        "sets an unrealistic expectation; say what change studies measured and when",
+        f"{_AHPRA}; {_CAP_HEALTH}",
+    ),
+    _rule(
+        "proven",
+        r"\b(clinically|scientifically|medically) proven\b",
+        "overstates the evidence; say what kind of study found what, e.g. 'a small trial found'",
+        f"{_CAP_HEALTH}; {_FTC}",
+        severity="warning",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Match:
+    """One place where text breaks a rule."""
+
+    rule: PolicyRule
+    words: str
+    """The matched words, as written."""
+
+
+@dataclass(frozen=True)
+class ActivePolicy:
+    """The rules in force: the defaults with the clinic's changes applied, compiled."""
+
+    rules: tuple[tuple[PolicyRule, re.Pattern[str]], ...]
+
+    @property
+    def ids(self) -> frozenset[str]:
+        """Return the ids of the rules in force."""
+        return frozenset(rule.id for rule, _ in self.rules)
+
+    def matches(self, text: str) -> list[Match]:
+        """Return the first match of each rule in text."""
+        found = ((rule, pattern.search(text)) for rule, pattern in self.rules)
+        return [Match(rule, m.group(0)) for rule, m in found if m]
+
+
+def active_policy(policy: Policy | None) -> ActivePolicy:
+    """Return the rules in force: defaults, minus disabled ids, replaced or extended by the clinic's rules."""
+    policy = policy or Policy()
+    by_id = {rule.id: rule for rule in DEFAULT_RULES if rule.id not in policy.disable}
+    by_id.update((rule.id, rule) for rule in policy.rules)
+    return ActivePolicy(tuple((rule, re.compile(rule.pattern, re.IGNORECASE)) for rule in by_id.values()))
+
+
+def default_ids() -> Iterable[str]:
+    """Return the ids of the built-in rules."""
+    return (rule.id for rule in DEFAULT_RULES)

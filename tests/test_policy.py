@@ -1,0 +1,94 @@
+"""The claims-language policy: each built-in rule trips on its words and not on near misses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from clinicsite.model import Policy
+from clinicsite.policy import DEFAULT_RULES, active_policy
+from tests.conftest import PROJECT, Result
+
+#: rule id -> (texts that must trip it, near misses that must not).
+CASES: dict[str, tuple[list[str], list[str]]] = {
+    "guarantee": (["Results are guaranteed.", "We guarantee smoother skin."], ["There is no guard on the device."]),
+    "no-risk": (["It has no side effects.", "A risk-free treatment.", "Done without risk."], ["No reports of infection were found.", "The risk is low."]),
+    "safe-absolute": (["It is completely safe.", "The safest option.", "100% safe for you."], ["Use sun-safe habits.", "Safety was studied."]),
+    "downtime": (["There is no downtime.", "A quick and easy fix.", "A lunchtime treatment."], ["Recovery takes a few days.", "Quick recovery was reported."]),
+    "painless": (["The treatment is painless.", "Pain-free needling.", "It doesn't hurt."], ["Pain was rated 1 out of 10.", "Does it hurt?"]),
+    "permanent": (["The results are permanent.", "Smooth skin that lasts forever."], ["Lasting problems are uncommon."]),
+    "cure": (
+        ["It cures acne scars.", "Eliminate wrinkles.", "Erase your scars.", "Scars are wiped out.", "Say goodbye to lines."],
+        ["Keep the area secure.", "A procurement note."],
+    ),
+    "universal": (
+        ["Safe for all skin types.", "Suitable for everyone.", "100% effective."],
+        ["All six skin types were included.", "Each skin type was studied."],
+    ),
+    "non-invasive": (["A non-invasive treatment.", "Needle-free results.", "No needles involved."], ["A minimally invasive treatment."]),
+    "regulator-approved": (["An FDA approved device.", "Approved by the MHRA."], ["The FDA has authorised some devices."]),
+    "superlative": (
+        ["The best results.", "A breakthrough in skin care.", "Our market-leading clinic.", "A revolutionary device."],
+        ["Leading to new collagen.", "Misleading claims."],
+    ),
+    "pressure": (["Hurry, offer ends Friday!", "Don't delay.", "Limited spaces left."], ["Allow time to recover."]),
+    "expectations": (["Flawless skin.", "Look ten years younger.", "Transform your skin.", "Results in just 7 days."], ["Changes were measured by day 90."]),
+    "proven": (["Clinically proven results."], ["An assumed, not proven, benefit."]),
+}
+
+
+def test_every_default_rule_has_cases() -> None:
+    assert set(CASES) == {rule.id for rule in DEFAULT_RULES}
+
+
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+def test_rule_trips_on_its_words(rule_id: str) -> None:
+    policy = active_policy(None)
+    for text in CASES[rule_id][0]:
+        assert rule_id in {m.rule.id for m in policy.matches(text)}, text
+
+
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+def test_rule_ignores_near_misses(rule_id: str) -> None:
+    policy = active_policy(None)
+    for text in CASES[rule_id][1]:
+        assert rule_id not in {m.rule.id for m in policy.matches(text)}, text
+
+
+def test_clinic_policy_disables_replaces_and_adds_rules() -> None:
+    policy = active_policy(
+        Policy.model_validate(
+            {
+                "disable": ["superlative"],
+                "rules": [
+                    {"id": "guarantee", "pattern": r"\bpromise\b", "message": "m", "why": "w"},
+                    {"id": "prices", "pattern": r"% off", "severity": "warning", "message": "m", "why": "w"},
+                ],
+            }
+        )
+    )
+    assert [m.rule.id for m in policy.matches("The best deal: 20% off, we promise.")] == ["guarantee", "prices"]
+    assert policy.matches("Results are guaranteed.") == []
+
+
+def test_the_issue_sentence_gives_three_located_errors(project: Path, cli: Callable[..., Result]) -> None:
+    """Done-when of the evidence-integrity issue, on the valid clinic."""
+    benefits = project / "content/treatments/sample-treatment/benefits.yaml"
+    benefits.write_text(
+        benefits.read_text()
+        + '    - text: "Results are guaranteed and permanent, with no side effects."\n      cite: [{source: smith-2020, locator: p. 105}]\n'
+    )
+    result = cli("check")
+    assert result.code == 1
+    assert [line.rsplit("[", 1)[1] for line in result.lines] == ["guarantee]", "no-risk]", "permanent]"]
+    assert all(line.startswith("content/treatments/sample-treatment/benefits.yaml:8:13: error: ") for line in result.lines)
+
+
+def test_real_content_passes_the_default_policy_without_policy_overrides() -> None:
+    """The project's page may excuse evidence rules (reviewed in the closing note), never language rules."""
+    policy_ids = {rule.id for rule in DEFAULT_RULES}
+    for path in (PROJECT / "content/treatments").rglob("*.yaml"):
+        text = path.read_text()
+        assert not any(f"rule: {rule_id}" in text for rule_id in policy_ids), path
