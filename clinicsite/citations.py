@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from clinicsite.model import Claim, Faq, Item, SideEffect, Site, SiteInfo, Source, Treatment
+from clinicsite.model import HUMAN_EVIDENCE, Claim, Faq, Item, SideEffect, Site, SiteInfo, Source, Treatment
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,8 @@ class CitedClaim:
     text: str
     anchor: str
     marks: tuple[Mark, ...]
+    caveat: str | None = None
+    """Set when every source is an animal study, web page or book, e.g. "an animal study only"."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,20 @@ class CitedSite:
     treatments: tuple[CitedTreatment, ...]
 
 
+_SINGULAR = {"animal-study": "an animal study", "web-page": "a web page", "book": "a book"}
+_PLURAL = {"animal-study": "animal studies", "web-page": "web pages", "book": "books"}
+
+
+def _caveat(sources: list[Source]) -> str | None:
+    """Return how to label a claim whose sources are all non-human evidence, else None."""
+    if any(s.kind in HUMAN_EVIDENCE for s in sources):
+        return None
+    kinds = sorted({s.kind for s in sources})
+    if len(sources) == 1:
+        return f"{_SINGULAR[kinds[0]]} only"
+    return f"{' and '.join(_PLURAL[k] for k in kinds)} only"
+
+
 class _Numbering:
     """Numbers sources in the order claims first cite them, remembering who cited what."""
 
@@ -90,7 +106,7 @@ class _Numbering:
             if citation.locator and citation.locator not in found:
                 found.append(citation.locator)
             marks.append(Mark(number, citation.locator))
-        return CitedClaim(claim.text, anchor, tuple(marks))
+        return CitedClaim(claim.text, anchor, tuple(marks), _caveat([self.sources[c.source] for c in claim.cite]))
 
     def claims(self, claims: list[Claim], prefix: str) -> tuple[CitedClaim, ...]:
         return tuple(self.claim(c, f"{prefix}-{n}") for n, c in enumerate(claims, 1))

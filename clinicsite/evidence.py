@@ -15,12 +15,9 @@ from dataclasses import dataclass
 
 from clinicsite.diagnostics import Diagnostic, error, note, policy_finding, warning
 from clinicsite.loader import Document, Path_
-from clinicsite.model import Claim, Faq, Item, Reviewed, SiteInfo, Source, Treatment
+from clinicsite.model import HUMAN_EVIDENCE, Claim, Faq, Item, Reviewed, SiteInfo, Source, Treatment
 from clinicsite.policy import ActivePolicy
 
-#: Kinds of source that report evidence from people; anything else (animal studies, web
-#: pages, books) cannot carry a benefit claim alone.
-HUMAN_EVIDENCE = frozenset({"systematic-review", "review", "clinical-trial", "clinical-study", "guideline"})
 #: Rules a claim's allow entry may name besides the policy's.
 EVIDENCE_RULES = frozenset({"evidence-weak", "number-locator"})
 #: How many days before the next review is due `check` starts warning.

@@ -39,6 +39,9 @@ def _iso_date(value: Any) -> Any:
 Date = Annotated[datetime.date, BeforeValidator(_iso_date)]
 
 SourceKind = Literal["systematic-review", "review", "clinical-trial", "clinical-study", "animal-study", "guideline", "web-page", "book"]
+#: Kinds of source that report evidence from people; the others (animal studies, web pages,
+#: books) cannot carry a benefit alone, and a claim resting only on them says so on the page.
+HUMAN_EVIDENCE = frozenset({"systematic-review", "review", "clinical-trial", "clinical-study", "guideline"})
 
 
 class Record(BaseModel):
