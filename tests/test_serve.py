@@ -1,16 +1,89 @@
-"""The preview server: binds loopback, injects live reload into responses only, survives bad edits."""
+"""The preview server: loopback only, files under the output folder only, errors in the browser, survives bursts."""
 
 from __future__ import annotations
 
+import http.client
+import random
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
-from tests.conftest import FIXTURES, PROJECT, TODAY
+import pytest
+
+from clinicsite.diagnostics import Location, error
+from clinicsite.serve import PreviewApp
+from tests.conftest import FIXTURES, PROJECT, TODAY, run_cli
+
+PAGE = "/treatments/sample-treatment/"
+#: Requests that try to leave the output folder, raw and encoded.
+ESCAPES = [
+    "/../content/site.yaml",
+    "/%2e%2e/content/site.yaml",
+    "/%2E%2E%2Fcontent%2Fsite.yaml",
+    "/..%2fcontent%2fsite.yaml",
+    "/assets/../../content/site.yaml",
+    "/%252e%252e/content/site.yaml",
+    "/..\\content\\site.yaml",
+    "/%00/../content/site.yaml",
+    "/../../../../etc/passwd",
+    "//etc/passwd",
+]
+
+
+# --- the WSGI app on its own -------------------------------------------------------------
+
+
+@pytest.fixture
+def app(project: Path) -> PreviewApp:
+    assert run_cli("build").code == 0
+    return PreviewApp(project / "site")
+
+
+def call(app: PreviewApp, path: str, method: str = "GET") -> tuple[str, dict[str, str], bytes]:
+    found: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        found.update(status=status, headers=dict(headers))
+
+    body = b"".join(app({"PATH_INFO": path, "REQUEST_METHOD": method}, start_response))
+    return found["status"], found["headers"], body
+
+
+@pytest.mark.parametrize("path", ESCAPES)
+def test_paths_leaving_the_output_folder_are_404(app: PreviewApp, path: str) -> None:
+    status, _, body = call(app, path)
+    assert status.startswith("404")
+    assert b"review_interval_months" not in body and b"root:" not in body
+
+
+def test_pages_assets_and_folders(app: PreviewApp) -> None:
+    assert call(app, PAGE)[0] == "200 OK"
+    assert call(app, "/assets/site.css")[1]["Content-Type"] == "text/css; charset=utf-8"
+    status, headers, _ = call(app, PAGE.rstrip("/"))
+    assert status.startswith("301") and headers["Location"] == PAGE
+    assert call(app, "/nowhere.html")[0].startswith("404")
+    assert call(app, PAGE, method="POST")[0].startswith("405")
+
+
+def test_broken_content_shows_every_problem_escaped(app: PreviewApp) -> None:
+    app.problems = (error(Location("content/a.yaml", 3, 7), "cite-missing", "no source for <script>x</script>"),)
+    status, _, body = call(app, PAGE)
+    assert status == "200 OK"
+    assert b"content/a.yaml:3:7: error: no source for &lt;script&gt;x&lt;/script&gt; [cite-missing]" in body
+    assert b"<script>" not in body
+    assert call(app, "/assets/site.css")[0] == "200 OK"  # the last good stylesheet still loads
+
+
+# --- the real server, in a subprocess ------------------------------------------------------
 
 
 def free_port() -> int:
@@ -22,7 +95,7 @@ def free_port() -> int:
 def fetch(url: str, deadline: float) -> str:
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=5) as response:
                 return str(response.read().decode())
         except OSError:
             if time.monotonic() > deadline:
@@ -30,7 +103,7 @@ def fetch(url: str, deadline: float) -> str:
             time.sleep(0.2)
 
 
-def wait_for(predicate, deadline: float) -> bool:  # type: ignore[no-untyped-def]
+def wait_for(predicate: Callable[[], bool], deadline: float) -> bool:
     while time.monotonic() < deadline:
         if predicate():
             return True
@@ -38,30 +111,87 @@ def wait_for(predicate, deadline: float) -> bool:  # type: ignore[no-untyped-def
     return False
 
 
-def test_serve_reloads_keeps_last_good_site_and_recovers(tmp_path: Path) -> None:
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[Path, int, subprocess.Popen[bytes]]]:
     shutil.copytree(FIXTURES / "valid" / "content", tmp_path / "content")
     port = free_port()
-    log = (tmp_path / "serve.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, str(PROJECT / "build.py"), "serve", "--port", str(port), "--today", TODAY.isoformat()],
-        cwd=tmp_path,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        page = fetch(f"http://127.0.0.1:{port}/treatments/sample-treatment/", deadline)
-        assert "Sample treatment" in page and "livereload" in page
-        assert "livereload" not in (tmp_path / "site/treatments/sample-treatment/index.html").read_text()
-        benefits = tmp_path / "content/treatments/sample-treatment/benefits.yaml"
-        good = benefits.read_text()
-        benefits.write_text(good.replace("cite: [jones-2019, smith-2020]", "cite: []"))
-        assert wait_for(lambda: "[cite-missing]" in (tmp_path / "serve.log").read_text(), deadline)
-        assert "A review agrees." in fetch(f"http://127.0.0.1:{port}/treatments/sample-treatment/", deadline)
-        benefits.write_text(good.replace("A review agrees.", "A review agrees again."))
-        assert wait_for(lambda: "again" in fetch(f"http://127.0.0.1:{port}/treatments/sample-treatment/", deadline), deadline)
-        assert proc.poll() is None
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
+    with (tmp_path / "serve.log").open("w") as log:
+        command = [sys.executable, str(PROJECT / "build.py"), "serve", "--port", str(port), "--today", TODAY.isoformat()]
+        proc = subprocess.Popen(command, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            fetch(f"http://127.0.0.1:{port}/", time.monotonic() + 30)
+            yield tmp_path, port, proc
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def test_serve_reloads_shows_errors_in_the_browser_and_recovers(server: tuple[Path, int, subprocess.Popen[bytes]]) -> None:
+    root, port, proc = server
+    deadline = time.monotonic() + 30
+    page = fetch(f"http://127.0.0.1:{port}{PAGE}", deadline)
+    assert "Sample treatment" in page and "livereload" in page
+    assert "livereload" not in (root / "site/treatments/sample-treatment/index.html").read_text()
+    benefits = root / "content/treatments/sample-treatment/benefits.yaml"
+    good = benefits.read_text()
+    benefits.write_text(good.replace("cite: [jones-2019, smith-2020]", "cite: []"))
+    shown = "benefits.yaml:7:13: error: &#x27;cite&#x27; is empty"
+    assert wait_for(lambda: shown in fetch(f"http://127.0.0.1:{port}{PAGE}", deadline), deadline)
+    assert "livereload" in fetch(f"http://127.0.0.1:{port}{PAGE}", deadline)  # the error page reloads itself
+    assert "A review agrees." in (root / "site/treatments/sample-treatment/index.html").read_text()  # last good site kept
+    assert "not rebuilt" in (root / "serve.log").read_text() and " ms" in (root / "serve.log").read_text()
+    benefits.write_text(good.replace("A review agrees.", "A review agrees again."))
+    assert wait_for(lambda: "again" in fetch(f"http://127.0.0.1:{port}{PAGE}", deadline), deadline)
+    assert proc.poll() is None
+
+
+def test_serve_binds_loopback_only(server: tuple[Path, int, subprocess.Popen[bytes]]) -> None:
+    _, port, _ = server
+    others = {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)} - {"127.0.0.1"}
+    others = {a for a in others if not a.startswith("127.")}
+    if not others:
+        pytest.skip("this machine has no non-loopback IPv4 address to try")
+    for address in others:
+        with socket.socket() as s, pytest.raises(OSError):
+            s.settimeout(2)
+            s.connect((address, port))
+
+
+def test_serve_survives_a_burst_of_changes_and_requests(server: tuple[Path, int, subprocess.Popen[bytes]]) -> None:
+    """200 file changes (some breaking the content) while 2,000 requests arrive from 8 threads."""
+    root, port, proc = server
+    benefits = root / "content/treatments/sample-treatment/benefits.yaml"
+    good = benefits.read_text()
+    versions = [good.replace("A review agrees.", f"A review agrees ({n}).") for n in range(9)] + [good.replace("cite: [jones-2019, smith-2020]", "cite: []")]
+    stop = threading.Event()
+
+    def change() -> int:
+        for n in range(200):
+            benefits.write_text(versions[n % len(versions)])
+            time.sleep(0.01)
+        benefits.write_text(good)
+        return 200
+
+    paths = ["/", PAGE, "/assets/site.css", "/sitemap.xml", "/missing.html", *ESCAPES]
+    expected = {p: 404 for p in ["/missing.html", *ESCAPES]}
+
+    def request(n: int) -> tuple[str, int]:
+        path = random.Random(n).choice(paths)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            connection.request("GET", path)
+            return path, connection.getresponse().status
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=9) as pool:
+        changer = pool.submit(change)
+        results = list(pool.map(request, range(2000)))
+        stop.set()
+        assert changer.result() == 200
+    statuses = Counter(status for _, status in results)
+    wrong = [(path, status) for path, status in results if status != expected.get(path, 200)]
+    assert wrong == [], (statuses, wrong[:10])
+    assert proc.poll() is None
+    deadline = time.monotonic() + 30
+    assert wait_for(lambda: "A review agrees." in fetch(f"http://127.0.0.1:{port}{PAGE}", deadline), deadline)
