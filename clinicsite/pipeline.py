@@ -43,24 +43,27 @@ class Outcome:
         return sum(d.severity == "warning" for d in self.diagnostics)
 
 
-def check(content: Path, layouts: Path = DEFAULT_LAYOUTS) -> Outcome:
-    """Return every problem in content and layouts, rendering in memory, writing nothing."""
+def check(content: Path, layouts: Path = DEFAULT_LAYOUTS, dev: bool = False) -> Outcome:
+    """Return every problem in content and layouts, rendering in memory, writing nothing.
+
+    dev renders for the preview server (see render.DEV_CSP); a site to deploy is built without it.
+    """
     tree, problems = load_content(content)
     site, found = validate_content(tree)
     problems += found
     files: tuple[File, ...] = ()
     if site is not None:
-        files, found = render_pages(plan_pages(number_citations(site)), layouts)
+        files, found = render_pages(plan_pages(number_citations(site)), layouts, dev)
         problems += found
     return Outcome(sort_diagnostics(problems), site, files)
 
 
-def build(content: Path, out: Path, layouts: Path = DEFAULT_LAYOUTS) -> Outcome:
+def build(content: Path, out: Path, layouts: Path = DEFAULT_LAYOUTS, dev: bool = False) -> Outcome:
     """Return the outcome of check, having written the site to out when it found no error.
 
     Raises OutputError when the site could not be written; out is then unchanged.
     """
-    outcome = check(content, layouts)
+    outcome = check(content, layouts, dev)
     if outcome.errors or outcome.site is None:
         return outcome
     written = write_site(outcome.files, out, protected=(content, layouts))

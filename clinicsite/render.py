@@ -2,26 +2,50 @@
 
 Undefined variables are errors and autoescaping is on for HTML and XML. A layout error
 is reported at its template line, like a content error, instead of as a traceback.
+Structured data (JSON-LD) is built here as Python values and serialised, never
+templated by hand, so it is always valid JSON that cannot end its script element.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import re
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
+from clinicsite.citations import CitedClaim, CitedTreatment
 from clinicsite.diagnostics import Diagnostic, Location, error
 from clinicsite.loader import display_path
 from clinicsite.markup import render_inline
+from clinicsite.model import Reviewer, SiteInfo, Source
 from clinicsite.routes import Page
 
 ASSETS = "assets"
 #: English month names, independent of the machine's locale so builds are reproducible.
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+
+#: The pages' Content-Security-Policy: everything from this site only, no inline script, no
+#: plugins. JSON-LD is a data block, never executed, so script-src does not apply to it.
+#: (frame-ancestors is ignored in a meta element; a host that can should send it as a header.)
+CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'"
+#: The preview server (`serve`) only: its live-reload client is an inline script it adds to every page.
+DEV_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+
+#: Schema.org's MedicalProcedureType member for each procedure_type of treatment.yaml.
+PROCEDURE_TYPES = {
+    "percutaneous": "https://schema.org/PercutaneousProcedure",
+    "noninvasive": "https://schema.org/NoninvasiveProcedure",
+    "surgical": "https://schema.org/SurgicalProcedure",
+}
+#: Source kinds that are journal articles; books and web pages have their own types.
+ARTICLE_KINDS = {"systematic-review", "review", "clinical-trial", "clinical-study", "animal-study"}
 
 KIND_LABELS = {
     "systematic-review": "Systematic review",
@@ -48,21 +72,117 @@ def long_date(day: datetime.date) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
-def vancouver_author(name: str) -> str:
-    """Return a personal name as Vancouver's 'Surname Initials'; organisations unchanged.
+def is_organisation(name: str) -> bool:
+    """Return True when an author is taken to be an organisation, not a person.
 
-    A name of more than four words, or with a lowercase word (of, and, for), is taken
-    as an organisation: "U.S. Food and Drug Administration" stays as written.
+    A single word, more than four words, or a lowercase word (of, and, for) marks an
+    organisation: "U.S. Food and Drug Administration".
     """
     words = name.split()
-    if len(words) < 2 or len(words) > 4 or any(w[0].islower() for w in words):
+    return len(words) < 2 or len(words) > 4 or any(w[0].islower() for w in words)
+
+
+def vancouver_author(name: str) -> str:
+    """Return a personal name as Vancouver's 'Surname Initials'; organisations unchanged."""
+    if is_organisation(name):
         return name
+    words = name.split()
     given = re.split(r"[\s.]+", " ".join(words[:-1]))
     return f"{words[-1]} {''.join(g[0].upper() for g in given if g)}"
 
 
-def make_environment(layouts: Path) -> jinja2.Environment:
-    """Return the Jinja environment: strict, autoescaping, with our filters."""
+def plain_text(claims: Iterable[CitedClaim]) -> str:
+    """Return claims as one plain-text paragraph: Markdown rendered, then tags removed."""
+    return " ".join(render_inline(c.text).striptags() for c in claims)
+
+
+def og_locale(language: str) -> str:
+    """Return Open Graph's locale for a BCP 47 tag: en-GB -> en_GB, en -> en."""
+    primary, *subtags = language.split("-")
+    region = next((t for t in subtags if len(t) == 2 and t.isalpha()), None)
+    return f"{primary.lower()}_{region.upper()}" if region else primary.lower()
+
+
+def doi_url(source: Source) -> str | None:
+    """Return the address of a source's DOI, if it has one."""
+    return f"https://doi.org/{source.doi}" if source.doi else None
+
+
+def pubmed_url(source: Source) -> str | None:
+    """Return a source's PubMed page, if it has a PMID."""
+    return f"https://pubmed.ncbi.nlm.nih.gov/{source.pmid}/" if source.pmid else None
+
+
+def _source_data(source: Source) -> dict[str, Any]:
+    """Return a source as a schema.org CreativeWork (ScholarlyArticle, Book, WebPage)."""
+    kind = "ScholarlyArticle" if source.kind in ARTICLE_KINDS else {"book": "Book", "web-page": "WebPage"}.get(source.kind, "CreativeWork")
+    data: dict[str, Any] = {"@type": kind, "name": source.title}
+    if source.authors:
+        data["author"] = [{"@type": "Organization" if is_organisation(a) else "Person", "name": a} for a in source.authors]
+    if source.year:
+        data["datePublished"] = str(source.year)
+    if source.journal:
+        data["isPartOf"] = {"@type": "Periodical", "name": source.journal}
+    if source.publisher:
+        data["publisher"] = {"@type": "Organization", "name": source.publisher}
+    links = [link for link in (source.url, doi_url(source), pubmed_url(source)) if link]
+    if links:
+        data["url"] = links[0]  # the publisher's page if known, else the DOI
+    if links[1:]:
+        data["sameAs"] = links[1:]
+    return data
+
+
+def treatment_json_ld(page: CitedTreatment, site: SiteInfo, url: str, reviewer: Reviewer) -> dict[str, Any]:
+    """Return a treatment page's structured data: a MedicalWebPage and an FAQPage.
+
+    The web page says who reviewed it and when, what it is about (a MedicalProcedure)
+    and which sources it cites, in reference-list order; the FAQ page carries every
+    question with its answer as plain text.
+    """
+    overview = page.treatment.overview
+    procedure: dict[str, Any] = {"@type": "MedicalProcedure", "name": overview.title}
+    if overview.also_known_as:
+        procedure["alternateName"] = list(overview.also_known_as)
+    if overview.procedure_type:
+        procedure["procedureType"] = PROCEDURE_TYPES[overview.procedure_type]
+    web_page = {
+        "@type": "MedicalWebPage",
+        "@id": url,
+        "url": url,
+        "name": overview.title,
+        "description": plain_text(page.summary),
+        "inLanguage": site.language,
+        "isPartOf": {"@type": "WebSite", "name": site.name, "url": site.base_url},
+        "lastReviewed": overview.reviewed.date.isoformat(),
+        "reviewedBy": {"@type": "Person", "name": reviewer.name, "honorificSuffix": reviewer.credentials},
+        "about": procedure,
+        "citation": [_source_data(ref.source) for ref in page.references],
+    }
+    faq_page = {
+        "@type": "FAQPage",
+        "@id": f"{url}#faqs",
+        "name": f"{overview.title}: questions people ask",
+        "inLanguage": site.language,
+        "mainEntity": [{"@type": "Question", "name": faq.heading, "acceptedAnswer": {"@type": "Answer", "text": plain_text(faq.claims)}} for faq in page.faqs],
+    }
+    return {"@context": "https://schema.org", "@graph": [web_page, faq_page]}
+
+
+def json_script(data: Any) -> Markup:
+    """Return data as JSON safe inside a <script> element.
+
+    Every '<' is written \\u003c (the same character to a JSON parser), so no text from
+    content can close the element ('</script>') or open a comment ('<!--') inside it.
+    """
+    return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c"))
+
+
+def make_environment(layouts: Path, dev: bool = False) -> jinja2.Environment:
+    """Return the Jinja environment: strict, autoescaping, with our filters.
+
+    dev (the preview server) relaxes the Content-Security-Policy for its live-reload script.
+    """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(layouts),
         autoescape=jinja2.select_autoescape(["html", "xml"]),
@@ -71,7 +191,18 @@ def make_environment(layouts: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(inline=render_inline, long_date=long_date, vancouver_author=vancouver_author, kind_label=KIND_LABELS.__getitem__)
+    env.filters.update(
+        inline=render_inline,
+        long_date=long_date,
+        vancouver_author=vancouver_author,
+        kind_label=KIND_LABELS.__getitem__,
+        plain=plain_text,
+        og_locale=og_locale,
+        json_script=json_script,
+        doi_url=doi_url,
+        pubmed_url=pubmed_url,
+    )
+    env.globals.update(csp=Markup(DEV_CSP if dev else CSP), treatment_json_ld=treatment_json_ld)
     return env
 
 
@@ -103,9 +234,9 @@ def _assets(layouts: Path) -> list[File]:
     return [File(p.relative_to(layouts).as_posix(), p.read_bytes()) for p in paths]
 
 
-def render_pages(pages: tuple[Page, ...], layouts: Path) -> tuple[tuple[File, ...], list[Diagnostic]]:
+def render_pages(pages: tuple[Page, ...], layouts: Path, dev: bool = False) -> tuple[tuple[File, ...], list[Diagnostic]]:
     """Return the rendered files (pages, then layout assets) and any layout errors."""
-    env = make_environment(layouts)
+    env = make_environment(layouts, dev)
     files: list[File] = []
     problems: list[Diagnostic] = []
     for page in pages:

@@ -2,7 +2,9 @@
 
 The livereload package is kept behind this module (nothing else imports it), so it can be
 swapped for a standard-library server later. It injects its reload script into HTML
-responses only; files on disk never contain it. A failed rebuild keeps the last good site
+responses only; files on disk never contain it. Because that script is inline, the preview
+is built in dev mode, whose Content-Security-Policy allows inline script: deploy what
+`build` writes, not what `serve` leaves behind. A failed rebuild keeps the last good site
 and prints the problems; the server keeps running.
 """
 
@@ -22,7 +24,7 @@ def rebuild(args: argparse.Namespace, stdout: TextIO) -> bool:
     """Build once, print the outcome with its duration, and return True on success."""
     started = time.perf_counter()
     try:
-        outcome = pipeline.build(args.content, args.out, args.layouts)
+        outcome = pipeline.build(args.content, args.out, args.layouts, dev=True)
     except OutputError as exc:
         print(f"error: {exc}", file=stdout, flush=True)
         return False
@@ -45,5 +47,6 @@ def serve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     for folder in (args.content, args.layouts):
         server.watch(str(folder), lambda: rebuild(args, stdout), delay=0.2)
     print(f"serving {args.out} on http://{args.host}:{args.port}/ (Ctrl-C to stop)", file=stdout, flush=True)
+    print(f"note: {args.out} is a preview (its pages allow inline script for live reload); run `build` before deploying", file=stdout, flush=True)
     server.serve(port=args.port, host=args.host, root=str(args.out), open_url_delay=None, restart_delay=0)
     return 0
