@@ -47,6 +47,7 @@ def test_serve_reloads_keeps_last_good_site_and_recovers(tmp_path: Path) -> None
         deadline = time.monotonic() + 30
         page = fetch(f"http://127.0.0.1:{port}/treatments/sample-treatment/", deadline)
         assert "Sample treatment" in page and "livereload" in page
+        assert "script-src 'self' 'unsafe-inline'" in page  # the preview's CSP lets livereload's inline script run
         assert "livereload" not in (tmp_path / "site/treatments/sample-treatment/index.html").read_text()
         benefits = tmp_path / "content/treatments/sample-treatment/benefits.yaml"
         good = benefits.read_text()
