@@ -217,8 +217,8 @@ def test_pages_load_only_from_this_site_without_errors_and_fit_the_screen(width:
             if overflow > width:
                 found.append(f"the page is {overflow}px wide at a {width}px window: it scrolls sideways")
             if path.startswith("treatments/"):
+                tab.screenshot(path=str(SCREENSHOTS / f"{Path(path).name}-{width}.png"), full_page=True)  # before focus moves
                 found += focus_problems(tab)
-                tab.screenshot(path=str(SCREENSHOTS / f"{Path(path).name}-{width}.png"), full_page=True)
             problems += [f"/{path} at {width}px: {p}" for p in found]
     finally:
         context.close()
