@@ -94,8 +94,12 @@ class _Numbering:
         self.numbers: dict[str, int] = {}
         self.backlinks: dict[str, list[str]] = {}
         self.locators: dict[str, list[str]] = {}
+        self.count = 0
 
-    def claim(self, claim: Claim, anchor: str) -> CitedClaim:
+    def claim(self, claim: Claim) -> CitedClaim:
+        """Return the claim with its marks; its anchor is c1, c2, ... in reading order (short: pages stay light)."""
+        self.count += 1
+        anchor = f"c{self.count}"
         marks = []
         for citation in claim.cite:
             number = self.numbers.setdefault(citation.source, len(self.numbers) + 1)
@@ -108,17 +112,16 @@ class _Numbering:
             marks.append(Mark(number, citation.locator))
         return CitedClaim(claim.text, anchor, tuple(marks), _caveat([self.sources[c.source] for c in claim.cite]))
 
-    def claims(self, claims: list[Claim], prefix: str) -> tuple[CitedClaim, ...]:
-        return tuple(self.claim(c, f"{prefix}-{n}") for n, c in enumerate(claims, 1))
+    def claims(self, claims: list[Claim]) -> tuple[CitedClaim, ...]:
+        return tuple(self.claim(c) for c in claims)
 
-    def record(self, section: str, record: Item | Faq) -> CitedRecord:
-        prefix = f"claim-{section}-{record.id}"
+    def record(self, record: Item | Faq) -> CitedRecord:
         heading = record.question if isinstance(record, Faq) else record.title
-        claims = self.claims(record.claims, prefix)
+        claims = self.claims(record.claims)
         if not isinstance(record, SideEffect):
             return CitedRecord(record.id, heading, claims)
-        duration = self.claim(record.duration, f"{prefix}-duration") if record.duration else None
-        seek_help = self.claims(record.seek_help.claims, f"{prefix}-help") if record.seek_help else ()
+        duration = self.claim(record.duration) if record.duration else None
+        seek_help = self.claims(record.seek_help.claims) if record.seek_help else ()
         return CitedRecord(record.id, heading, claims, duration, seek_help)
 
     def references(self) -> tuple[Reference, ...]:
@@ -130,11 +133,11 @@ class _Numbering:
 def cite_treatment(treatment: Treatment, sources: dict[str, Source]) -> CitedTreatment:
     """Return the treatment with citations numbered in page reading order."""
     numbering = _Numbering(sources)
-    summary = numbering.claims(treatment.overview.summary.claims, "claim-summary")
-    benefits = tuple(numbering.record("benefits", r) for r in treatment.benefits)
-    mechanism = tuple(numbering.record("mechanism", r) for r in treatment.mechanism)
-    side_effects = tuple(numbering.record("side-effects", r) for r in treatment.side_effects)
-    faqs = tuple(numbering.record("faqs", r) for r in treatment.faqs)
+    summary = numbering.claims(treatment.overview.summary.claims)
+    benefits = tuple(numbering.record(r) for r in treatment.benefits)
+    mechanism = tuple(numbering.record(r) for r in treatment.mechanism)
+    side_effects = tuple(numbering.record(r) for r in treatment.side_effects)
+    faqs = tuple(numbering.record(r) for r in treatment.faqs)
     return CitedTreatment(treatment, summary, benefits, mechanism, side_effects, faqs, numbering.references())
 
 

@@ -38,6 +38,8 @@ def _iso_date(value: Any) -> Any:
 
 Date = Annotated[datetime.date, BeforeValidator(_iso_date)]
 
+ProcedureType = Literal["percutaneous", "noninvasive", "surgical"]
+
 SourceKind = Literal["systematic-review", "review", "clinical-trial", "clinical-study", "animal-study", "guideline", "web-page", "book"]
 #: Kinds of source that report evidence from people; the others (animal studies, web pages,
 #: books) cannot carry a benefit alone, and a claim resting only on them says so on the page.
@@ -110,6 +112,8 @@ class Overview(Record):
     """The treatment's name, the page heading."""
     also_known_as: list[Text] = []
     """Other names patients may know it by."""
+    procedure_type: ProcedureType | None = None
+    """How the procedure reaches the body: percutaneous (through the skin, e.g. needles), noninvasive or surgical; for search engines."""
     summary: ClaimGroup
     """Three to five claims introducing the treatment."""
     reviewed: Reviewed

@@ -2,26 +2,51 @@
 
 Undefined variables are errors and autoescaping is on for HTML and XML. A layout error
 is reported at its template line, like a content error, instead of as a traceback.
+Structured data (JSON-LD) is built here as Python values and serialised, never
+templated by hand, so it is always valid JSON that cannot end its script element.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import re
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
+from clinicsite.citations import CitedClaim, CitedTreatment
 from clinicsite.diagnostics import Diagnostic, Location, error
 from clinicsite.loader import display_path
 from clinicsite.markup import render_inline
+from clinicsite.model import Reviewer, SiteInfo, Source
 from clinicsite.routes import Page
 
 ASSETS = "assets"
 #: English month names, independent of the machine's locale so builds are reproducible.
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+
+#: The pages' Content-Security-Policy: everything from this site only, no inline script, no
+#: plugins. JSON-LD is a data block, never executed, so script-src does not apply to it.
+#: (frame-ancestors is ignored in a meta element; a host that can should send it as a header.)
+CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'"
+#: The preview server (`serve`) only, in its responses: its live-reload client is an inline
+#: script it adds to every page. Files on disk always carry CSP.
+DEV_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+
+#: Schema.org's MedicalProcedureType member for each procedure_type of treatment.yaml.
+PROCEDURE_TYPES = {
+    "percutaneous": "https://schema.org/PercutaneousProcedure",
+    "noninvasive": "https://schema.org/NoninvasiveProcedure",
+    "surgical": "https://schema.org/SurgicalProcedure",
+}
+#: Source kinds that are journal articles; books and web pages have their own types.
+ARTICLE_KINDS = {"systematic-review", "review", "clinical-trial", "clinical-study", "animal-study"}
 
 KIND_LABELS = {
     "systematic-review": "Systematic review",
@@ -52,19 +77,119 @@ def long_date(day: datetime.date) -> str:
 SURNAME_PARTICLES = frozenset({"da", "das", "de", "del", "della", "der", "di", "dos", "du", "la", "le", "van", "von"})
 
 
+def is_organisation(name: str) -> bool:
+    """Return True when an author is taken to be an organisation, not a person.
+
+    A single word, more than four words, or a lowercase word that is not a surname
+    particle (of, and, for) marks an organisation: "U.S. Food and Drug Administration".
+    """
+    words = name.split()
+    return len(words) < 2 or len(words) > 4 or any(w[0].islower() and w not in SURNAME_PARTICLES for w in words)
+
+
 def vancouver_author(name: str) -> str:
     """Return a personal name as Vancouver's 'Surname Initials'; organisations unchanged.
 
-    A name of more than four words, or with a lowercase word that is not a surname
-    particle (of, and, for), is taken as an organisation: "U.S. Food and Drug
-    Administration" stays as written. A particle starts the surname.
+    A surname particle starts the surname: "Dirk Freiherr von Dalwig-Nolda" is "von Dalwig-Nolda DF".
     """
-    words = name.split()
-    if len(words) < 2 or len(words) > 4 or any(w[0].islower() and w not in SURNAME_PARTICLES for w in words):
+    if is_organisation(name):
         return name
+    words = name.split()
     split = next((i for i, w in enumerate(words[1:-1], 1) if w.lower() in SURNAME_PARTICLES), len(words) - 1)
     given = re.split(r"[\s.]+", " ".join(words[:split]))
     return f"{' '.join(words[split:])} {''.join(g[0].upper() for g in given if g)}"
+
+
+def plain_text(claims: Iterable[CitedClaim]) -> str:
+    """Return claims as one plain-text paragraph: Markdown rendered, then tags removed."""
+    return " ".join(render_inline(c.text).striptags() for c in claims)
+
+
+#: Search engines show about this many characters of a page's description.
+DESCRIPTION_CHARS = 160
+
+
+def description(claims: Iterable[CitedClaim]) -> str:
+    """Return the page's meta description: the leading claims that fit DESCRIPTION_CHARS (at least one)."""
+    texts = [render_inline(c.text).striptags() for c in claims]
+    kept = texts[:1]
+    for text in texts[1:]:
+        if len(" ".join([*kept, text])) > DESCRIPTION_CHARS:
+            break
+        kept.append(text)
+    return " ".join(kept)
+
+
+def og_locale(language: str) -> str:
+    """Return Open Graph's locale for a BCP 47 tag: en-GB -> en_GB, en -> en."""
+    primary, *subtags = language.split("-")
+    region = next((t for t in subtags if len(t) == 2 and t.isalpha()), None)
+    return f"{primary.lower()}_{region.upper()}" if region else primary.lower()
+
+
+def doi_url(source: Source) -> str | None:
+    """Return the address of a source's DOI, if it has one."""
+    return f"https://doi.org/{source.doi}" if source.doi else None
+
+
+def pubmed_url(source: Source) -> str | None:
+    """Return a source's PubMed page, if it has a PMID."""
+    return f"https://pubmed.ncbi.nlm.nih.gov/{source.pmid}/" if source.pmid else None
+
+
+def _source_data(source: Source) -> dict[str, Any]:
+    """Return a source as a schema.org CreativeWork (ScholarlyArticle, Book, WebPage)."""
+    kind = "ScholarlyArticle" if source.kind in ARTICLE_KINDS else {"book": "Book", "web-page": "WebPage"}.get(source.kind, "CreativeWork")
+    data: dict[str, Any] = {"@type": kind, "name": source.title}
+    link = next((link for link in (doi_url(source), source.url, pubmed_url(source)) if link), None)
+    if link:
+        data["url"] = link  # the DOI when there is one: the most stable address
+    return data
+
+
+def treatment_json_ld(page: CitedTreatment, site: SiteInfo, url: str, reviewer: Reviewer) -> dict[str, Any]:
+    """Return a treatment page's structured data: a MedicalWebPage and an FAQPage.
+
+    The web page says who reviewed it and when, what it is about (a MedicalProcedure)
+    and which sources it cites, in reference-list order; the FAQ page carries every
+    question with its answer as plain text.
+    """
+    overview = page.treatment.overview
+    procedure: dict[str, Any] = {"@type": "MedicalProcedure", "name": overview.title}
+    if overview.also_known_as:
+        procedure["alternateName"] = list(overview.also_known_as)
+    if overview.procedure_type:
+        procedure["procedureType"] = PROCEDURE_TYPES[overview.procedure_type]
+    web_page = {
+        "@type": "MedicalWebPage",
+        "@id": url,
+        "url": url,
+        "name": overview.title,
+        "description": description(page.summary),
+        "inLanguage": site.language,
+        "isPartOf": {"@type": "WebSite", "name": site.name, "url": site.base_url},
+        "lastReviewed": overview.reviewed.date.isoformat(),
+        "reviewedBy": {"@type": "Person", "name": reviewer.name, "honorificSuffix": reviewer.credentials},
+        "about": procedure,
+        "citation": [_source_data(ref.source) for ref in page.references],
+    }
+    faq_page = {
+        "@type": "FAQPage",
+        "@id": f"{url}#faqs",
+        "name": f"{overview.title}: questions people ask",
+        "inLanguage": site.language,
+        "mainEntity": [{"@type": "Question", "name": faq.heading, "acceptedAnswer": {"@type": "Answer", "text": plain_text(faq.claims)}} for faq in page.faqs],
+    }
+    return {"@context": "https://schema.org", "@graph": [web_page, faq_page]}
+
+
+def json_script(data: Any) -> Markup:
+    """Return data as JSON safe inside a <script> element.
+
+    Every '<' is written \\u003c (the same character to a JSON parser), so no text from
+    content can close the element ('</script>') or open a comment ('<!--') inside it.
+    """
+    return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c"))
 
 
 def make_environment(layouts: Path) -> jinja2.Environment:
@@ -77,7 +202,19 @@ def make_environment(layouts: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(inline=render_inline, long_date=long_date, vancouver_author=vancouver_author, kind_label=KIND_LABELS.__getitem__)
+    env.filters.update(
+        inline=render_inline,
+        long_date=long_date,
+        vancouver_author=vancouver_author,
+        kind_label=KIND_LABELS.__getitem__,
+        plain=plain_text,
+        description=description,
+        og_locale=og_locale,
+        json_script=json_script,
+        doi_url=doi_url,
+        pubmed_url=pubmed_url,
+    )
+    env.globals.update(csp=Markup(CSP), treatment_json_ld=treatment_json_ld)
     return env
 
 

@@ -23,6 +23,7 @@ from urllib.parse import unquote
 from clinicsite import pipeline
 from clinicsite.diagnostics import FORMATTERS, Diagnostic, format_text
 from clinicsite.output import OutputError
+from clinicsite.render import CSP, DEV_CSP
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
@@ -65,7 +66,10 @@ class PreviewApp:
             body = missing.read_bytes() if missing.is_file() else b"not found\n"
             return self._send(start_response, "404 Not Found", body, "text/html" if missing.is_file() else "text/plain")
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-        return self._send(start_response, "200 OK", target.read_bytes(), kind)
+        body = target.read_bytes()
+        if kind == "text/html":  # let livereload's inline client run in the preview only
+            body = body.replace(f'content="{CSP}"'.encode(), f'content="{DEV_CSP}"'.encode(), 1)
+        return self._send(start_response, "200 OK", body, kind)
 
     @staticmethod
     def _send(start_response: StartResponse, status: str, body: bytes, kind: str) -> Iterable[bytes]:

@@ -14,7 +14,9 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import clinicsite.evidence as evidence
+from clinicsite import pipeline
 from clinicsite.cli import main
+from clinicsite.model import SiteInfo
 
 settings.register_profile("ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("long", max_examples=20_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -28,6 +30,24 @@ PROJECT = Path(__file__).parent.parent
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/ from the valid fixture's build")
+
+
+@dataclass(frozen=True)
+class BuiltSite:
+    """The project's real content/, built by the project's own pipeline."""
+
+    root: Path
+    info: SiteInfo
+    slugs: tuple[str, ...]
+
+
+@pytest.fixture(scope="session")
+def real_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    """Build content/ once per test run into a scratch folder (never the project's site/)."""
+    out = tmp_path_factory.mktemp("real") / "site"
+    outcome = pipeline.build(PROJECT / "content", out, today=TODAY)
+    assert outcome.written is not None and outcome.site is not None, f"content/ does not build: {outcome.diagnostics}"
+    return BuiltSite(out, outcome.site.info, tuple(t.slug for t in outcome.site.treatments))
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 from pathlib import Path
 
@@ -75,3 +76,15 @@ def test_readme_documents_every_field_and_rule() -> None:
             assert re.search(rf"`{name}`", readme), f"README does not document field {cls.__name__}.{name}"
     for rule in RULES:
         assert f"`{rule}`" in readme, f"README does not list rule {rule}"
+
+
+def test_readme_names_what_make_test_installs_and_every_page_checker() -> None:
+    readme = (PROJECT / "README.md").read_text()
+    makefile = (PROJECT / "Makefile").read_text()
+    for apt_package in re.findall(r'missing="\$\$missing ([a-z0-9-]+)"', makefile):
+        assert f"`{apt_package}`" in readme, f"README does not say make test installs {apt_package}"
+    for npm_package in json.loads((PROJECT / "package.json").read_text())["devDependencies"]:
+        assert f"`{npm_package}`" in readme, f"README does not say make test installs {npm_package}"
+    checks = ast.parse((PROJECT / "tests/checks.py").read_text())
+    for function in (n.name for n in checks.body if isinstance(n, ast.FunctionDef) and n.name.endswith("_problems")):
+        assert f"`{function}`" in readme, f"README's Pages section does not say what {function} checks"

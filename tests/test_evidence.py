@@ -29,7 +29,7 @@ def test_review_freshness_boundaries(project: Path, cli: Callable[..., Result], 
     found = [f"{m[1]} {m[2]}" for m in (re.search(r": (error|warning|note): .*(\[[\w-]+\])$", line) for line in result.lines) if m]
     assert found == expected
     if found:
-        assert result.lines[0].startswith("content/treatments/sample-treatment/treatment.yaml:13:9: ")
+        assert result.lines[0].startswith("content/treatments/sample-treatment/treatment.yaml:14:9: ")
 
 
 def test_today_must_be_a_date(project: Path, cli: Callable[..., Result], capsys: pytest.CaptureFixture[str]) -> None:
@@ -77,9 +77,9 @@ def test_claim_citing_only_an_animal_study_is_labelled_on_the_page(project: Path
     )
     assert cli("build").code == 0
     page = (project / "site/treatments/sample-treatment/index.html").read_text()
-    claim = re.search(r'<span id="claim-mechanism-step-three-1".*?</span>', page, re.S)
+    claim = re.search(r'<span id="c7">Rats healed.*?</span>', page, re.S)
     assert claim is not None
     assert 'aria-label="source 4, an animal study only"' in claim.group(0)
     assert "animal study only" in claim.group(0).split("</sup>")[0].split("<sup")[1]
-    first = re.search(r'<span id="claim-mechanism-step-one-1".*?</span>', page, re.S)
+    first = re.search(r'<span id="c5">.*?</span>', page, re.S)
     assert first is not None and "only" not in first.group(0)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
 
+from clinicsite import pipeline
 from clinicsite.pipeline import DEFAULT_LAYOUTS
-from clinicsite.render import vancouver_author
-from tests.conftest import run_cli
+from clinicsite.render import CSP, DEV_CSP, json_script, og_locale, vancouver_author
+from tests.conftest import FIXTURES, run_cli
 
 
 def copy_layouts(project: Path) -> Path:
@@ -109,8 +111,56 @@ def test_index_summary_claims_link_to_the_treatment_references(project: Path) ->
     assert run_cli("build").code == 0
     index = (project / "site/index.html").read_text()
     page = (project / "site/treatments/sample-treatment/index.html").read_text()
-    claims = re.findall(r'<span class="claim">(.*?)</span>', index)
-    assert len(claims) == 2
+    summary = re.search(r"<p>(.*?)</p>", index[index.index("Sample treatment</a>") :])
+    assert summary is not None
+    claims = re.split(r"(?<=</sup>) (?=\w)", summary.group(1))
+    assert len(claims) == 2 and 'id="c' not in summary.group(1)  # anchors belong to the treatment page
     for claim in claims:
         targets = re.findall(r'href="treatments/sample-treatment/#(ref-\d+)"', claim)
         assert targets and all(f'id="{t}"' in page for t in targets)
+
+
+def test_og_locale_from_language() -> None:
+    assert og_locale("en-GB") == "en_GB"
+    assert og_locale("en") == "en"
+    assert og_locale("pt-br") == "pt_BR"
+    assert og_locale("zh-Hant-TW") == "zh_TW"
+
+
+def test_json_script_can_never_end_its_script_element() -> None:
+    data = {"text": "a </script><script>alert(1)</script> <!-- b", "n": [1, "é"]}
+    serialised = str(json_script(data))
+    assert "<" not in serialised
+    assert json.loads(serialised) == data
+
+
+def test_treatment_structured_data(project: Path) -> None:
+    assert run_cli("build").code == 0
+    html = (project / "site/treatments/sample-treatment/index.html").read_text()
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.DOTALL)
+    assert len(blocks) == 1
+    web_page, faq_page = json.loads(blocks[0])["@graph"]
+    assert web_page["@type"] == "MedicalWebPage"
+    assert web_page["lastReviewed"] == "2026-01-31"
+    assert web_page["reviewedBy"] == {"@type": "Person", "name": "Dr Test Reviewer", "honorificSuffix": "MBBS"}
+    assert web_page["about"] == {
+        "@type": "MedicalProcedure",
+        "name": "Sample treatment",
+        "alternateName": ["Example therapy"],
+        "procedureType": "https://schema.org/PercutaneousProcedure",
+    }
+    first, smith, web = web_page["citation"]
+    assert first == {"@type": "ScholarlyArticle", "name": "Sample treatment: a review"}
+    assert smith == {"@type": "ScholarlyArticle", "name": "A trial of the sample treatment", "url": "https://doi.org/10.1000/test.2020.1"}
+    assert web == {"@type": "WebPage", "name": "About the sample treatment", "url": "https://agency.example.org/sample"}
+    assert faq_page["@type"] == "FAQPage"
+    question = faq_page["mainEntity"][0]
+    assert question["name"] == "Does it hurt? <Really>"
+    assert "<" not in question["acceptedAnswer"]["text"] and question["acceptedAnswer"]["text"]
+
+
+def test_built_pages_carry_the_strict_csp_and_the_preview_relaxes_only_script() -> None:
+    content = FIXTURES / "valid" / "content"
+    built = {f.path: f.content.decode() for f in pipeline.check(content).files}
+    assert f'<meta http-equiv="Content-Security-Policy" content="{CSP}">' in built["treatments/sample-treatment/index.html"]
+    assert DEV_CSP.replace(" 'unsafe-inline'", "") == CSP
