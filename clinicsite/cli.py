@@ -14,11 +14,14 @@ from pathlib import Path
 from typing import TextIO
 
 from clinicsite import pipeline
+from clinicsite.changelog import ChangelogError, claims_changelog
 from clinicsite.diagnostics import FORMATTERS
 from clinicsite.loader import display_path
 from clinicsite.output import OutputError
+from clinicsite.scaffold import ScaffoldError, new_treatment
+from clinicsite.schema import write_schemas
 
-COMMANDS = ("build", "check", "serve")
+COMMANDS = ("build", "check", "serve", "schema", "new", "diff")
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
@@ -37,13 +40,21 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--today", type=_date, default=None, help="check review dates as of this day, YYYY-MM-DD (default: today)")
     common.add_argument("--format", choices=sorted(FORMATTERS), default="text", help="diagnostic format: text, or github for pull-request annotations")
     parser = argparse.ArgumentParser(prog="build.py", description="Build the clinic's treatment pages from sourced YAML claims.")
-    sub = parser.add_subparsers(dest="command", metavar="{build,check,serve}")
+    sub = parser.add_subparsers(dest="command", metavar="{build,check,serve,schema,new,diff}")
     sub.add_parser("build", parents=[common], help="check the content and write the site (default)")
     sub.add_parser("check", parents=[common], help="check the content and layouts; write nothing")
     serve = sub.add_parser("serve", parents=[common], help="build, serve on 127.0.0.1 and rebuild on changes")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     serve.add_argument("--open", action="store_true", help="open the site in the default browser")
+    schema = sub.add_parser("schema", help="write JSON Schema files for the content and map them for editors")
+    schema.add_argument("--out", type=Path, default=Path("schemas"), help="folder for the schema files (default: schemas)")
+    new = sub.add_parser("new", help="create a treatment folder with every file and commented examples")
+    new.add_argument("slug", help="the treatment's folder name, e.g. chemical-peel")
+    new.add_argument("--content", type=Path, default=Path("content"), help="content folder (default: content)")
+    diff = sub.add_parser("diff", help="print a Markdown changelog of claims, sources and reviews since a git ref")
+    diff.add_argument("ref", help="a git ref, e.g. origin/main or HEAD~1")
+    diff.add_argument("--content", type=Path, default=Path("content"), help="content folder (default: content)")
     return parser
 
 
@@ -69,8 +80,28 @@ def _summary(outcome: pipeline.Outcome, verb: str, seconds: float) -> str:
     return f"{verb} {what}: {counts}{written} in {seconds:.2f} s"
 
 
+def run_tool(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Run the editor's tools (schema, new, diff), which do not build; return the exit status."""
+    try:
+        if args.command == "schema":
+            for path in write_schemas(args.out, Path(".vscode/settings.json")):
+                print(f"wrote {display_path(path)}", file=stdout)
+        elif args.command == "new":
+            for path in new_treatment(args.content, args.slug, datetime.date.today().isoformat()):
+                print(f"created {display_path(path)}", file=stdout)
+            print("next: write each claim and cite its sources; `python build.py check` lists what is left", file=stderr)
+        else:
+            print(claims_changelog(args.content, args.ref), file=stdout, end="")
+    except (ScaffoldError, ChangelogError, OSError) as exc:
+        print(f"error: {exc}", file=stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
 def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Run one parsed command and return its exit status."""
+    if args.command in ("schema", "new", "diff"):
+        return run_tool(args, stdout, stderr)
     if not args.content.is_dir():
         print(f"error: content folder '{args.content}' not found; pass --content DIR", file=stderr)
         return EXIT_USAGE

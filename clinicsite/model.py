@@ -80,7 +80,7 @@ class Claim(Record):
 
     text: Text
     """One sentence in plain language; inline Markdown (emphasis, links) allowed."""
-    cite: Annotated[list[Annotated[Citation, BeforeValidator(_citation)]], Field(min_length=1)]
+    cite: Annotated[list[Annotated[Citation, BeforeValidator(_citation, json_schema_input_type=Id | Citation)]], Field(min_length=1)]
     """At least one source: a source id, or {source: ID, locator: "p. 12"}."""
     allow: list[Allow] = []
     """Exceptions to policy or evidence rules for this claim, each with its reason."""

@@ -22,6 +22,9 @@ RANK: dict[str, float] = {
     "markup": 1,
     "policy": 1.5,
     "evidence": 1.7,
+    "schema": 1.5,
+    "scaffold": 2,
+    "changelog": 2,
     "validate": 2,
     "citations": 2,
     "routes": 3,
@@ -88,3 +91,10 @@ def test_readme_names_what_make_test_installs_and_every_page_checker() -> None:
     checks = ast.parse((PROJECT / "tests/checks.py").read_text())
     for function in (n.name for n in checks.body if isinstance(n, ast.FunctionDef) and n.name.endswith("_problems")):
         assert f"`{function}`" in readme, f"README's Pages section does not say what {function} checks"
+
+
+def test_editing_guide_explains_every_rule() -> None:
+    """Editors look errors up in docs/editing.md; a new rule must be explained there too."""
+    guide = (PROJECT / "docs" / "editing.md").read_text()
+    for rule in RULES:
+        assert f"`{rule}`" in guide, f"docs/editing.md does not explain rule {rule}"

@@ -1,0 +1,170 @@
+"""`build.py diff <git-ref>`: what changed in medical terms between a git ref and the working tree.
+
+A reviewing clinician should read claims, not a YAML diff: claims added, removed and
+reworded (old and new text), citations changed, sources added, removed or edited, and
+review dates changed, as Markdown (the pull-request workflow writes it to the job summary).
+Content is read as loaded, before validation, so a change that breaks the content still
+shows what it changed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from clinicsite.loader import ContentTree, load_content
+
+#: How alike two claims of one record must be to count as one claim reworded (difflib ratio).
+REWORDED = 0.5
+_SECTIONS = ("benefits.yaml", "mechanism.yaml", "side-effects.yaml", "faqs.yaml")
+
+
+class ChangelogError(Exception):
+    """The ref could not be read; the message says why."""
+
+
+@dataclass(frozen=True)
+class ClaimAt:
+    """A claim as written, and where: treatment, file, record, part."""
+
+    where: str
+    text: str
+    cites: tuple[str, ...]
+
+
+def _cites(value: Any) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else []
+    return tuple(str(c.get("source")) if isinstance(c, dict) else str(c) for c in items)
+
+
+def _claims_of(where: str, claims: Any) -> Iterator[ClaimAt]:
+    for claim in claims if isinstance(claims, list) else []:
+        if isinstance(claim, dict) and isinstance(claim.get("text"), str):
+            yield ClaimAt(where, " ".join(claim["text"].split()), _cites(claim.get("cite")))
+
+
+def _records(data: Any) -> Iterator[dict[str, Any]]:
+    yield from (r for r in (data if isinstance(data, list) else []) if isinstance(r, dict))
+
+
+def tree_claims(tree: ContentTree) -> dict[str, list[ClaimAt]]:
+    """Return every claim of the tree, grouped by where it sits (e.g. 'microneedling / benefits / acne-scars')."""
+    groups: dict[str, list[ClaimAt]] = {}
+    for treatment in tree.treatments:
+        overview = treatment.documents.get("treatment.yaml")
+        summary = overview.data.get("summary") if overview and isinstance(overview.data, dict) else None
+        where = f"{treatment.slug} / summary"
+        groups.setdefault(where, []).extend(_claims_of(where, summary.get("claims") if isinstance(summary, dict) else None))
+        for name in _SECTIONS:
+            doc = treatment.documents.get(name)
+            for record in _records(doc.data if doc else None):
+                base = f"{treatment.slug} / {name.removesuffix('.yaml')} / {record.get('id')}"
+                groups.setdefault(base, []).extend(_claims_of(base, record.get("claims")))
+                if isinstance(record.get("duration"), dict):
+                    groups.setdefault(f"{base} / how long", []).extend(_claims_of(f"{base} / how long", [record["duration"]]))
+                help_ = record.get("seek_help")
+                if isinstance(help_, dict):
+                    groups.setdefault(f"{base} / when to contact", []).extend(_claims_of(f"{base} / when to contact", help_.get("claims")))
+    return groups
+
+
+def _pair(old: list[ClaimAt], new: list[ClaimAt]) -> tuple[list[tuple[ClaimAt, ClaimAt]], list[ClaimAt], list[ClaimAt], list[tuple[ClaimAt, ClaimAt]]]:
+    """Return (reworded pairs, removed, added, same text with other citations) for one record."""
+    new_left = list(new)
+    removed, recited = [], []
+    for claim in old:
+        same = next((n for n in new_left if n.text == claim.text), None)
+        if same is None:
+            removed.append(claim)
+            continue
+        new_left.remove(same)
+        if same.cites != claim.cites:
+            recited.append((claim, same))
+    reworded = []
+    for claim in list(removed):
+        scored = [(difflib.SequenceMatcher(None, claim.text, n.text).ratio(), i) for i, n in enumerate(new_left)]
+        best = max(scored, default=(0.0, -1))
+        if best[0] >= REWORDED:
+            reworded.append((claim, new_left.pop(best[1])))
+            removed.remove(claim)
+    return reworded, removed, new_left, recited
+
+
+def _quote(claim: ClaimAt) -> str:
+    return f"“{claim.text}” — cites {', '.join(claim.cites) or 'nothing'}"
+
+
+def _claim_sections(old: dict[str, list[ClaimAt]], new: dict[str, list[ClaimAt]]) -> list[str]:
+    added, removed, reworded, recited = [], [], [], []
+    for where in sorted(set(old) | set(new)):
+        pairs, gone, fresh, cites = _pair(old.get(where, []), new.get(where, []))
+        added += [f"- **{where}**: {_quote(c)}" for c in fresh]
+        removed += [f"- **{where}**: {_quote(c)}" for c in gone]
+        reworded += [f"- **{where}**\n  - before: {_quote(a)}\n  - after: {_quote(b)}" for a, b in pairs]
+        recited += [f"- **{where}**: “{a.text}” — was {', '.join(a.cites) or 'nothing'}, now {', '.join(b.cites) or 'nothing'}" for a, b in cites]
+    titles = ("Claims added", "Claims removed", "Claims reworded", "Citations changed")
+    return [f"## {title} ({len(lines)})\n\n" + "\n".join(lines) for title, lines in zip(titles, (added, removed, reworded, recited), strict=True) if lines]
+
+
+def _sources(tree: ContentTree) -> dict[str, dict[str, Any]]:
+    data = tree.sources.data if tree.sources else None
+    return {str(s.get("id")): s for s in _records(data)}
+
+
+def _source_section(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> list[str]:
+    lines = [f"- added **{i}**: {new[i].get('title')} ({new[i].get('kind')})" for i in sorted(new.keys() - old.keys())]
+    lines += [f"- removed **{i}**: {old[i].get('title')}" for i in sorted(old.keys() - new.keys())]
+    for i in sorted(old.keys() & new.keys()):
+        changed = [f"{k}: {old[i].get(k)!r} → {new[i].get(k)!r}" for k in sorted(old[i].keys() | new[i].keys()) if old[i].get(k) != new[i].get(k)]
+        if changed:
+            lines.append(f"- changed **{i}**: " + "; ".join(changed))
+    return [f"## Sources ({len(lines)})\n\n" + "\n".join(lines)] if lines else []
+
+
+def _reviews(tree: ContentTree) -> dict[str, Any]:
+    found = {}
+    for treatment in tree.treatments:
+        doc = treatment.documents.get("treatment.yaml")
+        found[treatment.slug] = doc.data.get("reviewed") if doc and isinstance(doc.data, dict) else None
+    return found
+
+
+def _review_section(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    lines = [f"- **{slug}**: reviewed {old.get(slug)!r} → {new.get(slug)!r}" for slug in sorted(old.keys() | new.keys()) if old.get(slug) != new.get(slug)]
+    return [f"## Reviews ({len(lines)})\n\n" + "\n".join(lines)] if lines else []
+
+
+def _content_at(ref: str, content: Path, into: Path) -> Path:
+    """Extract content/ as it was at ref into a scratch folder; return the folder."""
+
+    def git(*args: str, where: Path = content) -> bytes:
+        done = subprocess.run(["git", "-C", str(where), *args], capture_output=True, check=False)
+        if done.returncode:
+            raise ChangelogError(f"git {' '.join(args)}: {done.stderr.decode(errors='replace').strip()}")
+        return done.stdout
+
+    root = Path(git("rev-parse", "--show-toplevel").decode().strip())
+    rel = content.resolve().relative_to(root.resolve()).as_posix()
+    archive = git("archive", "--format=tar", ref, "--", rel, where=root)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return into / rel
+
+
+def claims_changelog(content: Path, ref: str) -> str:
+    """Return the Markdown changelog of content/ between ref and the working tree."""
+    with tempfile.TemporaryDirectory(prefix="clinicsite-diff-") as scratch:
+        before, _ = load_content(_content_at(ref, content, Path(scratch)))
+        after, _ = load_content(content)
+        sections = _claim_sections(tree_claims(before), tree_claims(after))
+        sections += _source_section(_sources(before), _sources(after))
+        sections += _review_section(_reviews(before), _reviews(after))
+    body = "\n\n".join(sections) if sections else "No claims, sources or reviews changed."
+    return f"# Claims changelog: `{ref}` → working tree\n\n{body}\n"
