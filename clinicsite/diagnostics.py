@@ -23,6 +23,7 @@ RULES: dict[str, str] = {
     "yaml-alias": "YAML anchors and aliases (&name, *name) are not allowed; write the value out.",
     "yaml-key": "A mapping key must be plain text.",
     "yaml-too-large": "The file is larger than the content size limit.",
+    "yaml-too-deep": "Lists and mappings are nested deeper than content ever needs (40 levels).",
     "content-missing-file": "A required content file is missing.",
     "content-unexpected-file": "A file or folder the build does not know about (often a misspelt name).",
     "content-outside": "A content file is a link that points outside the content folder.",

@@ -32,6 +32,9 @@ SITE_FILES = ("site.yaml", "sources.yaml")
 OPTIONAL_SITE_FILES = ("policy.yaml",)
 TREATMENT_FILES = ("treatment.yaml", "benefits.yaml", "mechanism.yaml", "side-effects.yaml", "faqs.yaml")
 MAX_FILE_BYTES = 2 * 1024 * 1024
+#: Deepest nesting of lists and mappings accepted; content needs about six levels. Deeper
+#: input is refused with a located error before it can exhaust the parser's recursion.
+MAX_DEPTH = 40
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _STANDARD_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")}
 
@@ -105,6 +108,9 @@ class _Converter:
 
     def convert(self, node: yaml.Node, path: Path_) -> Any:
         self.positions[path] = self.at(node)
+        if len(path) > MAX_DEPTH:
+            self.diagnostics.append(error(self.at(node), "yaml-too-deep", _TOO_DEEP))
+            return None
         if id(node) in self._seen:  # an alias: refusing it also defuses "billion laughs"
             self.diagnostics.append(
                 error(
@@ -158,6 +164,23 @@ def _decode(raw: bytes, shown: str) -> tuple[str | None, list[Diagnostic]]:
         return None, [error(location, "yaml-encoding", message)]
 
 
+_TOO_DEEP = f"lists and mappings are nested more than {MAX_DEPTH} levels deep here; content needs only a few levels, so flatten it"
+
+
+def _too_deep(text: str, shown: str) -> Diagnostic:
+    """Return where text first nests deeper than MAX_DEPTH, found without recursion (the event stream)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH and event.start_mark is not None:
+                mark = event.start_mark
+                return error(Location(shown, mark.line + 1, mark.column + 1), "yaml-too-deep", _TOO_DEEP)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return error(Location(shown), "yaml-too-deep", _TOO_DEEP)
+
+
 def _syntax_error(exc: yaml.YAMLError, text: str, shown: str) -> Diagnostic:
     if isinstance(exc, yaml.reader.ReaderError):  # a character YAML forbids; it has no mark
         # libyaml counts UTF-8 bytes, the pure-Python reader counts characters
@@ -184,6 +207,8 @@ def parse_yaml(text: str, shown: str) -> tuple[Document | None, list[Diagnostic]
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         return None, [_syntax_error(exc, text, shown)]
+    except RecursionError:
+        return None, [_too_deep(text, shown)]
     converter = _Converter(shown)
     data = converter.convert(node, ()) if node is not None else None
     if node is None:

@@ -6,8 +6,11 @@ folder is untouched, and files of removed pages vanish because the tree is repla
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,8 +73,35 @@ def _stage(files: tuple[File, ...], stage: Path) -> int:
     return total
 
 
+def _exchange(stage: Path, out: Path) -> bool:
+    """Swap two folders in one atomic step (Linux renameat2 RENAME_EXCHANGE); False where unsupported.
+
+    With it there is no moment at which out is missing or half-written: a reader (or a
+    killed build) sees the old site or the new one.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(stage), at_fdcwd, os.fsencode(out), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(out))
+
+
 def _swap(stage: Path, out: Path) -> None:
-    """Put stage where out is; the old site is set aside first and removed last."""
+    """Put stage where out is: exchanged atomically where the system can, else by two renames.
+
+    In the fallback the old site is set aside first and removed last; a build killed between
+    the two renames is repaired by the next one (see recover).
+    """
+    if out.exists() and _exchange(stage, out):
+        shutil.rmtree(stage, ignore_errors=True)  # stage now holds the old site
+        return
     aside = None
     if out.exists():
         aside = Path(tempfile.mkdtemp(prefix=_prefixes(out)[1], dir=out.parent))

@@ -22,7 +22,7 @@ from tests.conftest import FIXTURES
 
 VALID = FIXTURES / "valid" / "content"
 FILES = sorted(p.relative_to(VALID).as_posix() for p in VALID.rglob("*.yaml"))
-LINE = re.compile(r"^\S.*:\d+:\d+: (error|warning): .+ \[[a-z0-9-]+\]$")
+LINE = re.compile(r"^\S.*:\d+:\d+: (error|warning|note): .+ \[[a-z0-9-]+\]$")
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=30))
 values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)), max_leaves=6)

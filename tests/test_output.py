@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from clinicsite import output
 from clinicsite.output import OutputError, recover, write_site
 from clinicsite.render import File
 from tests.conftest import run_cli
@@ -77,3 +78,19 @@ def test_file_paths_cannot_escape_the_output_folder(tmp_path: Path) -> None:
         write_site((File("../escaped.html", b"x"),), tmp_path / "site")
     assert not (tmp_path / "escaped.html").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_swap_is_atomic_here_and_falls_back_where_it_cannot_be(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run_cli("build").code == 0
+    first = snapshot(project / "site")
+    staging = project / ".site.staging-test"
+    shutil.copytree(project / "site", staging)
+    (staging / "index.html").write_text("new")
+    assert output._exchange(staging, project / "site")  # this machine (Linux) swaps in one step
+    assert (project / "site/index.html").read_text() == "new"
+    assert snapshot(staging) == first
+    shutil.rmtree(staging)
+    monkeypatch.setattr(output, "_exchange", lambda stage, out: False)  # e.g. macOS: two renames
+    assert run_cli("build").code == 0
+    assert snapshot(project / "site") == first
+    assert [p.name for p in project.iterdir() if p.name.startswith(".site")] == []
