@@ -87,8 +87,8 @@ def table(rows: list[Row]) -> str:
     )
     lines = [head, "|" + "---|" * head.count(" | ") + "---|"]
     for r in rows:
-        cells: tuple[object, ...] = (r.name, r.pages, f"{r.build_s:.2f}", f"{r.ms_per_page:.1f}", f"{r.build_rss_mb:.0f}", f"{r.check_s:.2f}", f"{r.check_rss_mb:.0f}")
-        cells += (f"{r.rebuild_s * 1000:.0f}", f"{r.rebuild_rss_mb:.0f}")
+        cells: tuple[object, ...] = (r.name, r.pages, f"{r.build_s:.2f}", f"{r.ms_per_page:.1f}", f"{r.build_rss_mb:.0f}", f"{r.check_s:.2f}")
+        cells += (f"{r.check_rss_mb:.0f}", f"{r.rebuild_s * 1000:.0f}", f"{r.rebuild_rss_mb:.0f}")
         lines.append("| " + " | ".join(map(str, cells)) + " |")
     return "\n".join(lines)
 
