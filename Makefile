@@ -21,8 +21,8 @@ serve: $(VENV)/.runtime
 	$(PY) build.py serve
 
 test: $(VENV)/.test node_modules/.installed system-tools
-	$(PY) -m ruff check clinicsite tests build.py
-	$(PY) -m ruff format --check clinicsite tests build.py
+	$(PY) -m ruff check clinicsite bench tests build.py
+	$(PY) -m ruff format --check clinicsite bench tests build.py
 	$(PY) -m mypy
 	$(PY) -m pytest
 

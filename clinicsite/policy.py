@@ -125,11 +125,20 @@ class Match:
     """The matched words, as written."""
 
 
+#: A backreference (\1, (?P=name)) would point at the wrong group inside a combined pattern.
+_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
+
+
 @dataclass(frozen=True)
 class ActivePolicy:
     """The rules in force: the defaults with the clinic's changes applied, compiled."""
 
     rules: tuple[tuple[PolicyRule, re.Pattern[str]], ...]
+    screen: re.Pattern[str] | None = None
+    """Matches wherever any rule but the unscreened ones matches. Most text breaks no rule,
+    and one search of the alternation costs about half of one search per rule."""
+    unscreened: tuple[tuple[PolicyRule, re.Pattern[str]], ...] = ()
+    """Rules left out of the screen (those with backreferences): always searched."""
 
     @property
     def ids(self) -> frozenset[str]:
@@ -138,8 +147,17 @@ class ActivePolicy:
 
     def matches(self, text: str) -> list[Match]:
         """Return the first match of each rule in text."""
-        found = ((rule, pattern.search(text)) for rule, pattern in self.rules)
+        rules = self.rules if self.screen is None or self.screen.search(text) else self.unscreened
+        found = ((rule, pattern.search(text)) for rule, pattern in rules)
         return [Match(rule, m.group(0)) for rule, m in found if m]
+
+
+def _screen(rules: list[PolicyRule]) -> re.Pattern[str] | None:
+    """Return one pattern matching where any of rules matches, or None if they cannot be combined."""
+    try:
+        return re.compile("|".join(f"(?:{rule.pattern})" for rule in rules), re.IGNORECASE) if rules else None
+    except re.error:  # e.g. two rules naming the same group
+        return None
 
 
 def active_policy(policy: Policy | None) -> ActivePolicy:
@@ -147,7 +165,11 @@ def active_policy(policy: Policy | None) -> ActivePolicy:
     policy = policy or Policy()
     by_id = {rule.id: rule for rule in DEFAULT_RULES if rule.id not in policy.disable}
     by_id.update((rule.id, rule) for rule in policy.rules)
-    return ActivePolicy(tuple((rule, re.compile(rule.pattern, re.IGNORECASE)) for rule in by_id.values()))
+    compiled = tuple((rule, re.compile(rule.pattern, re.IGNORECASE)) for rule in by_id.values())
+    screened = [rule for rule in by_id.values() if not _BACKREFERENCE.search(rule.pattern)]
+    screen = _screen(screened)
+    unscreened = tuple(pair for pair in compiled if screen is None or pair[0] not in screened)
+    return ActivePolicy(compiled, screen, unscreened)
 
 
 def default_ids() -> Iterable[str]:

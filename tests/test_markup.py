@@ -25,7 +25,45 @@ def test_inline_markdown_is_rendered_and_sanitized(text: str, html: str) -> None
     assert render_inline(text) == html
 
 
-@pytest.mark.parametrize("text", ["# Heading", "- item", "1. item", "> quote", "one\n\ntwo", "    code block", "---"])
+#: Every construct a claim may use, with the exact HTML a page gets (pinned when the
+#: engine moved from Python-Markdown to cmark; only ***both***'s nesting order changed).
+CONSTRUCTS = [
+    (
+        "Plain *emphasis*, _underscore emphasis_ and **strong** and __strong too__.",
+        "Plain <em>emphasis</em>, <em>underscore emphasis</em> and <strong>strong</strong> and <strong>strong too</strong>.",
+    ),
+    ("***both***", "<em><strong>both</strong></em>"),
+    ("snake_case_word and 2*3*4", "snake_case_word and 2<em>3</em>4"),
+    ("A `code span` and `5 < 6`.", "A <code>code span</code> and <code>5 &lt; 6</code>."),
+    ('[link](https://example.org/a "Title")', '<a href="https://example.org/a" title="Title" rel="noopener noreferrer">link</a>'),
+    ("<https://example.org/auto>", '<a href="https://example.org/auto" rel="noopener noreferrer">https://example.org/auto</a>'),
+    ("[mail](mailto:a@example.org)", '<a href="mailto:a@example.org" rel="noopener noreferrer">mail</a>'),
+    ("[rel](/relative/path)", '<a href="/relative/path" rel="noopener noreferrer">rel</a>'),
+    ("[Bad](JavaScript:alert(1))", '<a rel="noopener noreferrer">Bad</a>'),
+    ('<a href="https://x.example" onclick="y()">raw link</a>', '<a href="https://x.example" rel="noopener noreferrer">raw link</a>'),
+    ("<a href='javascript:y()'>raw bad</a>", '<a rel="noopener noreferrer">raw bad</a>'),
+    ("Escaped \\*stars\\* and \\_under\\_.", "Escaped *stars* and _under_."),
+    ("Entities &amp; &copy; &#169; and a bare & ampersand.", "Entities &amp; © © and a bare &amp; ampersand."),
+    ("Quotes \"double\" and 'single'.", "Quotes \"double\" and 'single'."),
+    (
+        'H<sub>2</sub>O, mc<sup>2</sup>, <abbr title="World Health Organization">WHO</abbr>.',
+        'H<sub>2</sub>O, mc<sup>2</sup>, <abbr title="World Health Organization">WHO</abbr>.',
+    ),
+    ("A hard  \nbreak", "A hard<br>\nbreak"),
+    ("A soft\nbreak", "A soft\nbreak"),
+    ("<b>bold tag</b> and <em>em tag</em>", "bold tag and <em>em tag</em>"),
+    ("![image](https://example.org/i.png)", ""),
+    ("~~strike~~ and www.example.org stay text", "~~strike~~ and www.example.org stay text"),
+]
+
+
+@pytest.mark.parametrize(("text", "html"), CONSTRUCTS)
+def test_every_inline_construct_has_pinned_html(text: str, html: str) -> None:
+    assert render_inline(text) == html
+    assert not has_block_markup(text)
+
+
+@pytest.mark.parametrize("text", ["# Heading", "- item", "+ item", "1. item", "> quote", "one\n\ntwo", "    code block", "---", "Title\n===", "<div>x</div>"])
 def test_block_markdown_is_detected(text: str) -> None:
     assert has_block_markup(text)
 

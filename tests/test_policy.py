@@ -92,3 +92,24 @@ def test_real_content_passes_the_default_policy_without_policy_overrides() -> No
     for path in (PROJECT / "content/treatments").rglob("*.yaml"):
         text = path.read_text()
         assert not any(f"rule: {rule_id}" in text for rule_id in policy_ids), path
+
+
+def _rule(rule_id: str, pattern: str) -> dict[str, str]:
+    return {"id": rule_id, "pattern": pattern, "message": "m", "why": "w"}
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        [],
+        [_rule("repeat", r"\b(\w+) \1\b")],  # a backreference: searched outside the screen
+        [_rule("one", r"(?P<w>deal)"), _rule("two", r"(?P<w>offer)")],  # cannot be combined: no screen at all
+    ],
+)
+def test_screen_finds_exactly_what_each_rule_finds(extra: list[dict[str, str]]) -> None:
+    policy = active_policy(Policy.model_validate({"rules": extra}))
+    texts = [t for trips, misses in CASES.values() for t in trips + misses] + ["It is is fine.", "A deal and an offer.", "Plain text."]
+    for text in texts:
+        expected = [(rule.id, m.group(0)) for rule, pattern in policy.rules if (m := pattern.search(text))]
+        assert [(m.rule.id, m.words) for m in policy.matches(text)] == expected, text
+    assert (policy.screen is None) == (len(extra) == 2)

@@ -1,0 +1,124 @@
+"""Benchmark build, check and serve's one-claim rebuild at several sizes; print a table, write JSON.
+
+Each build and check runs in a fresh process (`python build.py ...`), as an editor or CI
+runs it, so times include start-up and peak memory is that process's maximum RSS. The
+rebuild runs in one warm process (bench/rebuild.py). Times are medians over --runs.
+
+    .venv/bin/python -m bench.run                       # N = 10, 100, 1000 and the real site
+    .venv/bin/python -m bench.run --sizes 2 --runs 1    # the smoke test CI runs
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from bench.generate import generate
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table: a content set and its medians."""
+
+    name: str
+    pages: int
+    build_s: float
+    build_rss_mb: float
+    check_s: float
+    check_rss_mb: float
+    rebuild_s: float
+    rebuild_rss_mb: float
+
+    @property
+    def ms_per_page(self) -> float:
+        return 1000 * self.build_s / self.pages
+
+
+def measure(command: list[str]) -> tuple[float, float, str]:
+    """Run command; return its wall time in s, its peak RSS in MB, and its stdout."""
+    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=PROJECT, stdout=stdout, stderr=stderr, text=True)
+        _, status, usage = os.wait4(process.pid, 0)  # wait4, not wait: it reports the child's peak RSS
+        elapsed = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stdout.seek(0)
+        stderr.seek(0)
+        printed = stdout.read()
+        if process.returncode:
+            sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{printed}{stderr.read()}")
+    return elapsed, usage.ru_maxrss / 1024, printed
+
+
+def medians(command: list[str], runs: int) -> tuple[float, float]:
+    """Return the median wall time and the peak RSS of runs of command."""
+    results = [measure(command)[:2] for _ in range(runs)]
+    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+
+
+def bench(name: str, content: Path, changed: Path, runs: int) -> Row:
+    """Return the measurements for one content folder (the site goes beside it)."""
+    out = content.parent / "site"
+    python, cli = sys.executable, str(PROJECT / "build.py")
+    build = medians([python, cli, "build", "--content", str(content), "--out", str(out)], runs)
+    check = medians([python, cli, "check", "--content", str(content)], runs)
+    worker = [python, "-m", "bench.rebuild", str(content), str(out), str(changed), "--runs", str(max(runs, 3))]
+    _, rss, printed = measure(worker)
+    pages = sum(1 for p in out.rglob("*") if p.is_file() and p.suffix in (".html", ".xml", ".txt"))
+    return Row(name, pages, *build, *check, statistics.median(json.loads(printed)), rss)
+
+
+def table(rows: list[Row]) -> str:
+    """Return rows as a Markdown table."""
+    head = (
+        "| content | pages | build (s) | ms/page | build peak RSS (MB) | check (s) | check peak RSS (MB) | serve rebuild, one claim (ms) | rebuild RSS (MB) |"
+    )
+    lines = [head, "|" + "---|" * head.count(" | ") + "---|"]
+    for r in rows:
+        cells: tuple[object, ...] = (r.name, r.pages, f"{r.build_s:.2f}", f"{r.ms_per_page:.1f}", f"{r.build_rss_mb:.0f}", f"{r.check_s:.2f}")
+        cells += (f"{r.check_rss_mb:.0f}", f"{r.rebuild_s * 1000:.0f}", f"{r.rebuild_rss_mb:.0f}")
+        lines.append("| " + " | ".join(map(str, cells)) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="benchmark build, check and serve's rebuild")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000], help="numbers of treatments (default: 10 100 1000)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per measurement; medians are reported (default: 5)")
+    parser.add_argument("--root", type=Path, default=PROJECT / "bench" / "out", help="scratch folder, git-ignored (default: bench/out)")
+    parser.add_argument("--json", type=Path, default=None, help="where to write the results (default: ROOT/results.json)")
+    args = parser.parse_args()
+    today = datetime.date.today()
+    rows = []
+    for n in args.sizes:
+        content = generate(args.root / f"n{n}", n, today)
+        rows.append(bench(f"synthetic N={n}", content, content / "treatments" / f"treatment-{(n + 1) // 2:04d}" / "benefits.yaml", args.runs))
+    real = args.root / "real" / "content"
+    shutil.rmtree(real, ignore_errors=True)
+    shutil.copytree(PROJECT / "content", real)
+    rows.append(bench("real site (content/)", real, real / "treatments" / "microneedling" / "benefits.yaml", args.runs))
+    print(table(rows))
+    by_n = {n: r for n, r in zip(args.sizes, rows, strict=False)}
+    if 100 in by_n and 1000 in by_n:
+        print(f"\nlinearity: build(1000)/build(100) = {by_n[1000].build_s / by_n[100].build_s:.1f}")
+    results = {"date": today.isoformat(), "runs": args.runs, "rows": [asdict(r) | {"ms_per_page": r.ms_per_page} for r in rows]}
+    target = args.json or args.root / "results.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwrote {target}")
+
+
+if __name__ == "__main__":
+    main()
