@@ -12,7 +12,7 @@ import datetime
 import json
 import re
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -192,6 +192,24 @@ def json_script(data: Any) -> Markup:
     return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c"))
 
 
+def _once_for() -> Callable[[Any, Any], Any]:
+    """Return the `once_for` filter: `macro | once_for(value)` calls macro(value) once per value.
+
+    A page cites most of the bibliography, so without it each source's reference entry
+    would be formatted again on every page. Macros are pure, so the first result stands;
+    macro and value are kept with it, so their ids cannot be reused while the environment lives.
+    """
+    made: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
+
+    def once_for(macro: Any, value: Any) -> Any:
+        key = (id(macro), id(value))
+        if key not in made:
+            made[key] = (macro, value, macro(value))
+        return made[key][2]
+
+    return once_for
+
+
 def make_environment(layouts: Path) -> jinja2.Environment:
     """Return the Jinja environment: strict, autoescaping, with our filters."""
     env = jinja2.Environment(
@@ -213,6 +231,7 @@ def make_environment(layouts: Path) -> jinja2.Environment:
         json_script=json_script,
         doi_url=doi_url,
         pubmed_url=pubmed_url,
+        once_for=_once_for(),
     )
     env.globals.update(csp=Markup(CSP), treatment_json_ld=treatment_json_ld)
     return env
