@@ -7,6 +7,7 @@ code, duplicate keys are caught, and each scalar stays text: the schema decides 
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections.abc import Iterator
@@ -265,7 +266,8 @@ def _load_named(folder: Path, root: Path, names: tuple[str, ...]) -> tuple[dict[
     return documents, complete, problems
 
 
-def _load_treatment(folder: Path, root: Path) -> tuple[TreatmentFiles | None, list[Diagnostic]]:
+def load_treatment(folder: Path, root: Path) -> tuple[TreatmentFiles | None, list[Diagnostic]]:
+    """Return one treatment folder's documents (None when the folder itself is refused) and its problems."""
     shown = Location(display_path(folder))
     if not SLUG.fullmatch(folder.name):
         message = f"treatment folder '{folder.name}' is not a valid slug; use lowercase letters, digits and single hyphens, e.g. 'chemical-peel'"
@@ -277,30 +279,43 @@ def _load_treatment(folder: Path, root: Path) -> tuple[TreatmentFiles | None, li
     return TreatmentFiles(folder.name, documents, complete and not problems), problems + found
 
 
-def load_content(root: Path) -> tuple[ContentTree, list[Diagnostic]]:
-    """Return every content document that parsed, and every problem met on the way."""
+def treatment_folders(root: Path) -> tuple[list[Path], list[Diagnostic]]:
+    """Return the treatment folders under root/treatments, and stray files found there."""
+    folders: list[Path] = []
+    problems: list[Diagnostic] = []
+    folder = root / "treatments"
+    for entry in _visible(folder) if folder.is_dir() else ():
+        if entry.is_dir():
+            folders.append(entry)
+        else:
+            message = f"unexpected file '{entry.name}'; each treatment is a folder treatments/<slug>/"
+            problems.append(error(Location(display_path(entry)), "content-unexpected-file", message))
+    return folders, problems
+
+
+def load_site_files(root: Path) -> tuple[ContentTree, list[Diagnostic]]:
+    """Return the site-wide documents (site, sources, policy) with no treatments, and their problems."""
     expected = (*SITE_FILES, *OPTIONAL_SITE_FILES, "treatments")
     problems = [_unexpected(e, expected, "entries") for e in _visible(root) if e.name not in expected]
     present = tuple(name for name in OPTIONAL_SITE_FILES if (root / name).is_file())
     documents, _, found = _load_named(root, root, SITE_FILES + present)
+    policy = documents.get("policy.yaml")
+    tree = ContentTree(root, documents.get("site.yaml"), documents.get("sources.yaml"), (), policy, bool(present) and policy is None)
+    return tree, problems + found
+
+
+def load_content(root: Path) -> tuple[ContentTree, list[Diagnostic]]:
+    """Return every content document that parsed, and every problem met on the way."""
+    tree, problems = load_site_files(root)
+    folders, found = treatment_folders(root)
     problems += found
     treatments: list[TreatmentFiles] = []
-    folder = root / "treatments"
-    for entry in _visible(folder) if folder.is_dir() else ():
-        if not entry.is_dir():
-            problems.append(
-                error(
-                    Location(display_path(entry)), "content-unexpected-file", f"unexpected file '{entry.name}'; each treatment is a folder treatments/<slug>/"
-                )
-            )
-            continue
-        treatment, found = _load_treatment(entry, root)
+    for folder in folders:
+        treatment, found = load_treatment(folder, root)
         problems += found
         if treatment is not None:
             treatments.append(treatment)
-    policy = documents.get("policy.yaml")
-    tree = ContentTree(root, documents.get("site.yaml"), documents.get("sources.yaml"), tuple(treatments), policy, bool(present) and policy is None)
-    return tree, problems
+    return dataclasses.replace(tree, treatments=tuple(treatments)), problems
 
 
-__all__ = ["ContentTree", "Document", "TreatmentFiles", "display_path", "load_content", "parse_yaml"]
+__all__ = ["ContentTree", "Document", "TreatmentFiles", "display_path", "load_content", "load_site_files", "load_treatment", "parse_yaml", "treatment_folders"]

@@ -12,7 +12,7 @@ import os
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from clinicsite.render import File
@@ -22,12 +22,21 @@ class OutputError(Exception):
     """The site could not be written; the message says why and what to do."""
 
 
+#: How a written file looked on disk (inode, size, modification time): while out/ still
+#: shows it so, the file holds the bytes that were written and may be linked from.
+Stamp = tuple[int, int, int]
+#: Each file written: its path -> its bytes and its stamp.
+Written = dict[str, tuple[bytes, Stamp]]
+
+
 @dataclass(frozen=True)
 class WriteResult:
     """What a successful write produced."""
 
     files: int
     bytes: int
+    written: Written = field(default_factory=dict, repr=False, compare=False)
+    """What was written, for the next write's links."""
 
 
 def _prefixes(out: Path) -> tuple[str, str]:
@@ -61,16 +70,44 @@ def recover(out: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def _stage(files: tuple[File, ...], stage: Path) -> int:
+def _stamp(path: Path) -> Stamp:
+    status = path.stat()
+    return status.st_ino, status.st_size, status.st_mtime_ns
+
+
+def _reuse(file: File, target: Path, out: Path, previous: WriteResult | None) -> bool:
+    """Link target to out's copy of file when the last write left exactly these bytes there."""
+    before = previous.written.get(file.path) if previous else None
+    if before is None or before[0] != file.content:
+        return False
+    try:
+        if _stamp(out / file.path) != before[1]:
+            return False
+        os.link(out / file.path, target)
+    except OSError:
+        return False
+    return True
+
+
+def _stage(files: tuple[File, ...], stage: Path, out: Path, previous: WriteResult | None) -> WriteResult:
+    """Write files into stage, linking from out those the previous write left unchanged.
+
+    A changed file is always a new file ('x' mode refuses to open an existing one), so no
+    write can reach a file that out/ shares through a link.
+    """
     total = 0
+    written: Written = {}
     for file in sorted(files, key=lambda f: f.path):
         target = stage / file.path
         if not target.resolve().is_relative_to(stage.resolve()):
             raise OutputError(f"refusing to write '{file.path}' outside the output folder")
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(file.content)
+        if not _reuse(file, target, out, previous):
+            with open(target, "xb") as handle:
+                handle.write(file.content)
+        written[file.path] = (file.content, _stamp(target))
         total += len(file.content)
-    return total
+    return WriteResult(len(files), total, written)
 
 
 def _exchange(stage: Path, out: Path) -> bool:
@@ -117,15 +154,19 @@ def _swap(stage: Path, out: Path) -> None:
         shutil.rmtree(aside, ignore_errors=True)
 
 
-def write_site(files: tuple[File, ...], out: Path, protected: tuple[Path, ...] = ()) -> WriteResult:
-    """Write files as the complete content of out, replacing what was there at once."""
+def write_site(files: tuple[File, ...], out: Path, protected: tuple[Path, ...] = (), previous: WriteResult | None = None) -> WriteResult:
+    """Write files as the complete content of out, replacing what was there at once.
+
+    previous, the result of the last write to out, lets files it left unchanged be
+    hard-linked into the new tree instead of written again (the preview server's rebuilds).
+    """
     _refuse_unsafe(out, protected)
     out.parent.mkdir(parents=True, exist_ok=True)
     recover(out)
     stage = Path(tempfile.mkdtemp(prefix=_prefixes(out)[0], dir=out.parent))
     try:
         os.chmod(stage, 0o755)  # mkdtemp makes it private; a web server must read the site
-        total = _stage(files, stage)
+        result = _stage(files, stage, out, previous)
         _swap(stage, out)
     except OSError as exc:
         shutil.rmtree(stage, ignore_errors=True)
@@ -133,4 +174,4 @@ def write_site(files: tuple[File, ...], out: Path, protected: tuple[Path, ...] =
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
-    return WriteResult(len(files), total)
+    return result

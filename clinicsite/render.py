@@ -248,7 +248,8 @@ def _layout_location(exc: BaseException, layouts: Path) -> Location:
     return Location(display_path(layouts))
 
 
-def _render_page(env: jinja2.Environment, page: Page, layouts: Path) -> File | Diagnostic:
+def render_page(env: jinja2.Environment, page: Page, layouts: Path) -> File | Diagnostic:
+    """Return the page rendered, or the layout error that stopped it."""
     try:
         text = env.get_template(page.layout).render(page.context)
     except jinja2.TemplateNotFound as exc:
@@ -259,7 +260,8 @@ def _render_page(env: jinja2.Environment, page: Page, layouts: Path) -> File | D
     return File(page.path, text.encode("utf-8"))
 
 
-def _assets(layouts: Path) -> list[File]:
+def render_assets(layouts: Path) -> list[File]:
+    """Return the layout assets (CSS) as files, copied unchanged."""
     folder = layouts / ASSETS
     paths = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
     return [File(p.relative_to(layouts).as_posix(), p.read_bytes()) for p in paths]
@@ -271,6 +273,6 @@ def render_pages(pages: tuple[Page, ...], layouts: Path) -> tuple[tuple[File, ..
     files: list[File] = []
     problems: list[Diagnostic] = []
     for page in pages:
-        result = _render_page(env, page, layouts)
+        result = render_page(env, page, layouts)
         (files if isinstance(result, File) else problems).append(result)  # type: ignore[arg-type]
-    return tuple(files + _assets(layouts)), problems
+    return tuple(files + render_assets(layouts)), problems

@@ -30,6 +30,7 @@ RANK: dict[str, float] = {
     "routes": 3,
     "render": 4,
     "output": 5,
+    "cache": 5.5,
     "pipeline": 6,
     "serve": 7,
     "cli": 8,
