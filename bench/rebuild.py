@@ -16,7 +16,7 @@ from pathlib import Path
 
 from clinicsite.cache import BuildCache
 from clinicsite.cli import _parse
-from clinicsite.serve import Cache, rebuild
+from clinicsite.serve import rebuild
 
 MARK = 'text: "'
 
@@ -32,7 +32,7 @@ def time_rebuilds(content: Path, out: Path, changed: Path, runs: int) -> list[fl
     """Return the wall time of each rebuild after a one-claim change to changed."""
     args = _parse(["build", "--content", str(content), "--out", str(out)])
     log = io.StringIO()
-    cache: Cache = BuildCache()  # kept from build to build, as `serve` keeps it
+    cache = BuildCache()  # kept from build to build, as `serve` keeps it
     if not rebuild(args, log, cache=cache):
         sys.exit(f"the first build failed:\n{log.getvalue()}")
     original = changed.read_text()

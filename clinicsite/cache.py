@@ -12,7 +12,9 @@ import hashlib
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+import jinja2
 
 from clinicsite.output import WriteResult
 
@@ -78,27 +80,31 @@ class Memo(Generic[T]):
         """Drop every value not asked for or remembered since the last call."""
         self._kept, self._used = self._used, {}
 
-
-class BuildCache(Generic[T]):
-    """What one long-running process (serve) keeps from build to build."""
-
-    def __init__(self) -> None:
-        self.results: Memo[T] = Memo()
-        """Each treatment's result, by a hash of all its inputs."""
-        self.written: WriteResult | None = None
-        """The last write, so unchanged files can be linked instead of written again."""
-
     def recall(self, keys: list[bytes | None], make: Callable[[list[int]], list[T]]) -> list[T]:
-        """Return the value for each key: remembered ones, and make(indices) for the others.
+        """Return the value for each key: remembered ones, and make(indices) for the others; forget the rest.
 
-        A None key is never remembered; it is made every time.
+        A None key is never remembered; its value is made every time.
         """
-        found = [self.results.get(k) if k is not None else None for k in keys]
+        found = [self.get(k) if k is not None else None for k in keys]
         missing = [i for i, value in enumerate(found) if value is None]
         for i, value in zip(missing, make(missing), strict=True):
             found[i] = value
             key = keys[i]
             if key is not None:
-                self.results.put(key, value)
-        self.results.forget_unused()
+                self.put(key, value)
+        self.forget_unused()
         return [value for value in found if value is not None]
+
+
+class BuildCache:
+    """What one long-running process (serve) keeps from build to build."""
+
+    def __init__(self) -> None:
+        self.results: Memo[Any] = Memo()
+        """Each treatment's result, by a hash of all its inputs."""
+        self.site_pages: Memo[Any] = Memo()
+        """The index, 404, sitemap and robots, by a hash of the site-wide inputs and every treatment's listing."""
+        self.environments: Memo[jinja2.Environment] = Memo()
+        """The Jinja environment (compiled layouts), by a hash of the layouts."""
+        self.written: WriteResult | None = None
+        """The last write, so unchanged files can be linked instead of written again."""

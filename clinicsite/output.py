@@ -7,13 +7,14 @@ folder is untouched, and files of removed pages vanish because the tree is repla
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import errno
 import os
 import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from clinicsite.render import File
 
@@ -37,6 +38,8 @@ class WriteResult:
     bytes: int
     written: Written = field(default_factory=dict, repr=False, compare=False)
     """What was written, for the next write's links."""
+    spare: tuple[Path, Written] | None = field(default=None, repr=False, compare=False)
+    """Preview only: the replaced site, kept to become the next stage, and what it holds."""
 
 
 def _prefixes(out: Path) -> tuple[str, str]:
@@ -56,13 +59,13 @@ def _refuse_unsafe(out: Path, protected: tuple[Path, ...]) -> None:
         raise OutputError(f"refusing to replace '{out}': it is a git repository; choose another --out folder")
 
 
-def recover(out: Path) -> None:
-    """Clean up after a build that was killed: drop stale stages, restore a set-aside site."""
+def recover(out: Path, keep: Path | None = None) -> None:
+    """Clean up after a build that was killed: drop stale stages (but keep), restore a set-aside site."""
     staging, old = _prefixes(out)
     parent = out.parent
     if not parent.is_dir():
         return
-    leftovers = sorted(p for p in parent.iterdir() if p.name.startswith((staging, old)))
+    leftovers = sorted(p for p in parent.iterdir() if p.name.startswith((staging, old)) and p != keep)
     for path in leftovers:
         if path.name.startswith(old) and not out.exists():
             path.rename(out)  # killed between the two renames: the old site comes back
@@ -89,24 +92,52 @@ def _reuse(file: File, target: Path, out: Path, previous: WriteResult | None) ->
     return True
 
 
-def _stage(files: tuple[File, ...], stage: Path, out: Path, previous: WriteResult | None) -> WriteResult:
-    """Write files into stage, linking from out those the previous write left unchanged.
+def _inside(path: str) -> bool:
+    """Return True when path stays inside the folder it is written to (the stage holds no links)."""
+    parts = PurePosixPath(path).parts
+    return bool(parts) and not PurePosixPath(path).is_absolute() and ".." not in parts
 
-    A changed file is always a new file ('x' mode refuses to open an existing one), so no
-    write can reach a file that out/ shares through a link.
+
+def _same(path: Path, stamp: Stamp) -> bool:
+    try:
+        return _stamp(path) == stamp
+    except OSError:
+        return False
+
+
+def _stage(files: tuple[File, ...], stage: Path, out: Path, previous: WriteResult | None, held: Written) -> WriteResult:
+    """Write files into stage, which already holds held; link from out what the previous write left unchanged.
+
+    A changed file is always a new file (removed first, then opened in 'x' mode, which
+    refuses an existing one), so no write can reach a file that out/ shares through a link.
     """
     total = 0
     written: Written = {}
+    folders = {stage}
     for file in sorted(files, key=lambda f: f.path):
-        target = stage / file.path
-        if not target.resolve().is_relative_to(stage.resolve()):
+        if not _inside(file.path):
             raise OutputError(f"refusing to write '{file.path}' outside the output folder")
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target = stage / file.path
+        total += len(file.content)
+        before = held.pop(file.path, None)
+        if before is not None and before[0] == file.content and _same(target, before[1]):
+            written[file.path] = before
+            continue
+        if before is not None:
+            target.unlink(missing_ok=True)
+        if target.parent not in folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(target.parent)
         if not _reuse(file, target, out, previous):
             with open(target, "xb") as handle:
                 handle.write(file.content)
         written[file.path] = (file.content, _stamp(target))
-        total += len(file.content)
+    for path in held:  # files of pages that are gone
+        (stage / path).unlink(missing_ok=True)
+        for folder in (stage / path).parents[: len(PurePosixPath(path).parts) - 1]:
+            if any(folder.iterdir()):
+                break
+            folder.rmdir()
     return WriteResult(len(files), total, written)
 
 
@@ -130,15 +161,18 @@ def _exchange(stage: Path, out: Path) -> bool:
     raise OSError(code, os.strerror(code), str(out))
 
 
-def _swap(stage: Path, out: Path) -> None:
+def _swap(stage: Path, out: Path, keep_old: bool = False) -> Path | None:
     """Put stage where out is: exchanged atomically where the system can, else by two renames.
 
-    In the fallback the old site is set aside first and removed last; a build killed between
-    the two renames is repaired by the next one (see recover).
+    Return the folder now holding the old site when keep_old and it could be kept, else
+    delete it. In the fallback the old site is set aside first and removed last; a build
+    killed between the two renames is repaired by the next one (see recover).
     """
     if out.exists() and _exchange(stage, out):
-        shutil.rmtree(stage, ignore_errors=True)  # stage now holds the old site
-        return
+        if keep_old:
+            return stage  # stage now holds the old site
+        shutil.rmtree(stage, ignore_errors=True)
+        return None
     aside = None
     if out.exists():
         aside = Path(tempfile.mkdtemp(prefix=_prefixes(out)[1], dir=out.parent))
@@ -152,26 +186,48 @@ def _swap(stage: Path, out: Path) -> None:
         raise
     if aside is not None:
         shutil.rmtree(aside, ignore_errors=True)
+    return None
+
+
+def _fill(files: tuple[File, ...], out: Path, previous: WriteResult | None) -> tuple[Path, WriteResult]:
+    """Return a stage holding files: the previous write's spare brought up to date, else a new folder."""
+    if previous is not None and previous.spare is not None and previous.spare[0].is_dir():
+        spare, held = previous.spare
+        try:
+            return spare, _stage(files, spare, out, previous, dict(held))
+        except OSError:  # something changed in the spare behind our back: start afresh
+            shutil.rmtree(spare, ignore_errors=True)
+    stage = Path(tempfile.mkdtemp(prefix=_prefixes(out)[0], dir=out.parent))
+    try:
+        os.chmod(stage, 0o755)  # mkdtemp makes it private; a web server must read the site
+        return stage, _stage(files, stage, out, previous, {})
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
 
 
 def write_site(files: tuple[File, ...], out: Path, protected: tuple[Path, ...] = (), previous: WriteResult | None = None) -> WriteResult:
     """Write files as the complete content of out, replacing what was there at once.
 
-    previous, the result of the last write to out, lets files it left unchanged be
-    hard-linked into the new tree instead of written again (the preview server's rebuilds).
+    previous, the result of the last write to out (the preview server's rebuilds), lets
+    files it left unchanged be hard-linked instead of written again, and keeps the
+    replaced site as a spare: the next write brings it up to date as its stage, so the
+    site's folders are neither made nor deleted again.
     """
     _refuse_unsafe(out, protected)
     out.parent.mkdir(parents=True, exist_ok=True)
-    recover(out)
-    stage = Path(tempfile.mkdtemp(prefix=_prefixes(out)[0], dir=out.parent))
+    recover(out, keep=previous.spare[0] if previous is not None and previous.spare is not None else None)
     try:
-        os.chmod(stage, 0o755)  # mkdtemp makes it private; a web server must read the site
-        result = _stage(files, stage, out, previous)
-        _swap(stage, out)
+        stage, result = _fill(files, out, previous)
+    except OSError as exc:
+        raise OutputError(f"could not write the site to '{out}': {exc.strerror or exc}") from exc
+    try:
+        spare = _swap(stage, out, keep_old=previous is not None)
     except OSError as exc:
         shutil.rmtree(stage, ignore_errors=True)
         raise OutputError(f"could not write the site to '{out}': {exc.strerror or exc}") from exc
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
-    return result
+    held = previous.written if previous is not None else {}
+    return dataclasses.replace(result, spare=(spare, held) if spare is not None else None)

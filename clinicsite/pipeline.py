@@ -18,6 +18,7 @@ import dataclasses
 import datetime
 import multiprocessing
 import os
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -30,7 +31,7 @@ from clinicsite.diagnostics import Diagnostic, sort_diagnostics
 from clinicsite.loader import ContentTree, load_site_files, load_treatment, treatment_folders
 from clinicsite.model import Site, Treatment
 from clinicsite.output import WriteResult, write_site
-from clinicsite.render import File, make_environment, render_assets, render_page
+from clinicsite.render import File, fresh_memos, make_environment, render_assets, render_page
 from clinicsite.routes import Listing, listing, site_pages, treatment_page
 from clinicsite.validate import SiteFacts, cited_sources, unused_sources, validate_site_files, validate_treatment
 
@@ -91,6 +92,8 @@ class _Job:
     """False when the site-wide files already have errors: pages would be thrown away."""
     env: jinja2.Environment
     layouts: Path
+    key: bytes = b""
+    """With a cache: a hash of all of the above, which a treatment's result depends on."""
 
 
 def _treatment(folder: Path, job: _Job) -> TreatmentResult:
@@ -138,52 +141,65 @@ def _run(folders: list[Path], job: _Job) -> list[TreatmentResult]:
         _JOB = None
 
 
-def _job_key(tree: ContentTree, job: _Job, today: datetime.date) -> bytes:
+def _environment(layouts: Path, cache: BuildCache | None) -> tuple[jinja2.Environment, bytes]:
+    """Return the Jinja environment (with a cache, its own while the layouts are unchanged) and the layouts' hash."""
+    if cache is None:
+        return make_environment(layouts), b""
+    key = digest([str(layouts.absolute()), tree_digest(layouts)])
+    env = cache.environments.get(key) or make_environment(layouts)
+    cache.environments.put(key, env)
+    cache.environments.forget_unused()
+    return fresh_memos(env), key
+
+
+def _shared_key(tree: ContentTree, layouts_key: bytes, today: datetime.date, render: bool) -> bytes:
     """Return a hash of everything a treatment's result depends on besides its own folder."""
     site_files = [tree.root / name for name in ("site.yaml", "sources.yaml", "policy.yaml")]
-    parts: list[bytes | str] = [
-        str(tree.root.absolute()),
-        str(Path.cwd()),
-        today.isoformat(),
-        str(job.render),
-        str(job.layouts.absolute()),
-        tree_digest(job.layouts),
-    ]
+    parts: list[bytes | str] = [str(tree.root.absolute()), str(Path.cwd()), today.isoformat(), str(render), layouts_key]
     return digest([*parts, *(p.read_bytes() if p.is_file() else b"\0absent" for p in site_files)])
 
 
-def _results(folders: list[Path], job: _Job, tree: ContentTree, cache: BuildCache[TreatmentResult] | None) -> list[TreatmentResult]:
+def _results(folders: list[Path], job: _Job, cache: BuildCache | None) -> list[TreatmentResult]:
     if cache is None:
         return _run(folders, job)
-    shared = _job_key(tree, job, job.facts.on)
-    keys = [(lambda d: None if d is None else digest([shared, d]))(folder_digest(f)) for f in folders]
-    return cache.recall(keys, lambda missing: _run([folders[i] for i in missing], job))
+    keys = [(lambda d: None if d is None else digest([job.key, d]))(folder_digest(f)) for f in folders]
+    return cache.results.recall(keys, lambda missing: _run([folders[i] for i in missing], job))
 
 
-def _site_files(job: _Job, results: list[TreatmentResult]) -> tuple[list[File], list[Diagnostic]]:
-    """Return every file of a valid site, in order (index, treatments, 404, sitemap, robots, assets), and layout errors."""
+def _render_site_pages(job: _Job, listings: tuple[Listing, ...]) -> tuple[File | Diagnostic, tuple[File | Diagnostic, ...]]:
     assert job.facts.info is not None
-    index, tail = site_pages(job.facts.info, tuple(r.listing for r in results if r.listing is not None))
-    rendered = [render_page(job.env, index, job.layouts), *(r.page for r in results if r.page is not None)]
-    rendered += [render_page(job.env, page, job.layouts) for page in tail]
+    index, tail = site_pages(job.facts.info, listings)
+    return render_page(job.env, index, job.layouts), tuple(render_page(job.env, page, job.layouts) for page in tail)
+
+
+def _site_files(job: _Job, results: list[TreatmentResult], cache: BuildCache | None) -> tuple[list[File], list[Diagnostic]]:
+    """Return every file of a valid site, in order (index, treatments, 404, sitemap, robots, assets), and layout errors."""
+    listings = tuple(r.listing for r in results if r.listing is not None)
+    if cache is None:
+        index, tail = _render_site_pages(job, listings)
+    else:  # an edit that leaves every listing as it was leaves these pages as they were
+        [(index, tail)] = cache.site_pages.recall(
+            [digest([job.key, pickle.dumps(listings)])], lambda missing: [_render_site_pages(job, listings) for _ in missing]
+        )
+    rendered = [index, *(r.page for r in results if r.page is not None), *tail]
     files = [r for r in rendered if isinstance(r, File)]
     return files + render_assets(job.layouts), [r for r in rendered if not isinstance(r, File)]
 
 
-def _outcome(job: _Job, tree: ContentTree, results: list[TreatmentResult], problems: list[Diagnostic]) -> Outcome:
+def _outcome(job: _Job, tree: ContentTree, results: list[TreatmentResult], problems: list[Diagnostic], cache: BuildCache | None) -> Outcome:
     problems += [p for r in results for p in r.problems]
     facts = job.facts
     if facts.source_list is not None and tree.sources is not None and all(r.state != "invalid" for r in results):
         problems += unused_sources(tree.sources, facts.source_list, set().union(*(r.cited for r in results)))
     if facts.info is None or facts.sources is None or any(p.severity == "error" for p in problems):
         return Outcome(sort_diagnostics(problems), None, ())
-    files, found = _site_files(job, results)
+    files, found = _site_files(job, results, cache)
     treatments = tuple(r.treatment for r in results if r.treatment is not None)
     site = Site(facts.info, facts.sources, treatments) if len(treatments) == len(results) else None
     return Outcome(sort_diagnostics(problems + found), site, tuple(files), counts=(len(results), len(facts.sources)))
 
 
-def check(content: Path, layouts: Path = DEFAULT_LAYOUTS, today: datetime.date | None = None, cache: BuildCache[TreatmentResult] | None = None) -> Outcome:
+def check(content: Path, layouts: Path = DEFAULT_LAYOUTS, today: datetime.date | None = None, cache: BuildCache | None = None) -> Outcome:
     """Return every problem in content and layouts, rendering in memory, writing nothing.
 
     today is the date review freshness is judged on (default: the real today). cache, kept
@@ -195,13 +211,13 @@ def check(content: Path, layouts: Path = DEFAULT_LAYOUTS, today: datetime.date |
     folders, found = treatment_folders(content)
     problems += found
     render = not any(p.severity == "error" for p in problems)
-    job = _Job(content, facts, render, make_environment(layouts), layouts)
-    return _outcome(job, tree, _results(folders, job, tree, cache), problems)
+    env, layouts_key = _environment(layouts, cache)
+    key = _shared_key(tree, layouts_key, facts.on, render) if cache is not None else b""
+    job = _Job(content, facts, render, env, layouts, key)
+    return _outcome(job, tree, _results(folders, job, cache), problems, cache)
 
 
-def build(
-    content: Path, out: Path, layouts: Path = DEFAULT_LAYOUTS, today: datetime.date | None = None, cache: BuildCache[TreatmentResult] | None = None
-) -> Outcome:
+def build(content: Path, out: Path, layouts: Path = DEFAULT_LAYOUTS, today: datetime.date | None = None, cache: BuildCache | None = None) -> Outcome:
     """Return the outcome of check, having written the site to out when it found no error.
 
     With a cache, files unchanged since its last write are linked from out, not written

@@ -237,6 +237,12 @@ def make_environment(layouts: Path) -> jinja2.Environment:
     return env
 
 
+def fresh_memos(env: jinja2.Environment) -> jinja2.Environment:
+    """Return env ready for another build: its once_for memo emptied of the last build's values."""
+    env.filters["once_for"] = _once_for()
+    return env
+
+
 def _layout_location(exc: BaseException, layouts: Path) -> Location:
     """Return the innermost template line of exc (Jinja rewrites tracebacks to templates)."""
     if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:

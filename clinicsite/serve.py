@@ -27,7 +27,6 @@ from clinicsite.output import OutputError
 from clinicsite.render import CSP, DEV_CSP
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
-Cache = BuildCache[pipeline.TreatmentResult]
 
 
 class PreviewApp:
@@ -105,7 +104,7 @@ li{{margin:.5rem 0}}code{{white-space:pre-wrap;word-break:break-word}}</style>
 """.encode()
 
 
-def rebuild(args: argparse.Namespace, stdout: TextIO, app: PreviewApp | None = None, cache: Cache | None = None) -> bool:
+def rebuild(args: argparse.Namespace, stdout: TextIO, app: PreviewApp | None = None, cache: BuildCache | None = None) -> bool:
     """Build once, print the outcome with its duration, and return True on success.
 
     cache, kept from build to build, lets unchanged treatments and files be reused.
@@ -131,7 +130,7 @@ def serve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from livereload import Server
 
     app = PreviewApp(Path(args.out))
-    cache: Cache = BuildCache()
+    cache = BuildCache()
     rebuild(args, stdout, app, cache)
     if not Path(args.out).is_dir():
         print("error: no site to serve yet; fix the errors above and run again", file=stderr)
