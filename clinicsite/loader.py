@@ -48,16 +48,33 @@ class Document:
     """The file's path as shown in diagnostics (relative to the working folder when inside it)."""
     data: Any
     """Mappings, lists, strings and None; every scalar is a string or None."""
-    positions: dict[Path_, Location] = field(repr=False)
-    """Path of each value -> position of the value's first character."""
-    key_positions: dict[Path_, Location] = field(repr=False)
-    """Path of each mapping value -> position of its key (for 'unknown field' errors)."""
+    marks: dict[Path_, yaml.Mark | None] = field(repr=False)
+    """Path of each value -> the parser's mark of its first character (made a Location only when shown)."""
+    key_marks: dict[Path_, yaml.Mark] = field(repr=False)
+    """Path of each mapping value -> the mark of its key (for 'unknown field' errors)."""
+
+    def _at(self, mark: yaml.Mark | None) -> Location:
+        return Location(self.path, mark.line + 1, mark.column + 1) if mark is not None else Location(self.path)
+
+    @property
+    def positions(self) -> dict[Path_, Location]:
+        """Return the position of every value by its path."""
+        return {path: self._at(mark) for path, mark in self.marks.items()}
+
+    @property
+    def key_positions(self) -> dict[Path_, Location]:
+        """Return the position of every mapping value's key by the value's path."""
+        return {path: self._at(mark) for path, mark in self.key_marks.items()}
 
     def locate(self, path: Path_) -> Location:
         """Return the position of the value at path, or of its nearest written ancestor."""
-        while path not in self.positions:
+        while path not in self.marks:
             path = path[:-1]
-        return self.positions[path]
+        return self._at(self.marks[path])
+
+    def locate_key(self, path: Path_) -> Location:
+        """Return the position of the key of the value at path, or else of the value (see locate)."""
+        return self._at(self.key_marks[path]) if path in self.key_marks else self.locate(path)
 
 
 @dataclass(frozen=True)
@@ -98,8 +115,8 @@ class _Converter:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.positions: dict[Path_, Location] = {}
-        self.key_positions: dict[Path_, Location] = {}
+        self.marks: dict[Path_, yaml.Mark | None] = {}
+        self.key_marks: dict[Path_, yaml.Mark] = {}
         self.diagnostics: list[Diagnostic] = []
         self._seen: set[int] = set()
 
@@ -108,7 +125,7 @@ class _Converter:
         return Location(self.path, mark.line + 1, mark.column + 1)
 
     def convert(self, node: yaml.Node, path: Path_) -> Any:
-        self.positions[path] = self.at(node)
+        self.marks[path] = node.start_mark
         if len(path) > MAX_DEPTH:
             self.diagnostics.append(error(self.at(node), "yaml-too-deep", _TOO_DEEP))
             return None
@@ -141,12 +158,12 @@ class _Converter:
                 continue
             key = str(key_node.value)
             if key in result:
-                first = self.key_positions[(*path, key)]
+                first = self.key_marks[(*path, key)].line + 1
                 self.diagnostics.append(
-                    error(self.at(key_node), "yaml-duplicate-key", f"duplicate key '{key}' (first written at line {first.line}); keep one of them")
+                    error(self.at(key_node), "yaml-duplicate-key", f"duplicate key '{key}' (first written at line {first}); keep one of them")
                 )
                 continue
-            self.key_positions[(*path, key)] = self.at(key_node)
+            self.key_marks[(*path, key)] = key_node.start_mark
             result[key] = self.convert(value_node, (*path, key))
         return result
 
@@ -213,8 +230,8 @@ def parse_yaml(text: str, shown: str) -> tuple[Document | None, list[Diagnostic]
     converter = _Converter(shown)
     data = converter.convert(node, ()) if node is not None else None
     if node is None:
-        converter.positions[()] = Location(shown)
-    document = Document(shown, data, converter.positions, converter.key_positions)
+        converter.marks[()] = None
+    document = Document(shown, data, converter.marks, converter.key_marks)
     return document, converter.diagnostics
 
 

@@ -113,7 +113,7 @@ def _translate(err: Any, schema: Any, doc: Document) -> Diagnostic:
     if kind == "extra_forbidden":
         model = _model_at(schema, loc[:-1])
         hint = _suggest(name, model.model_fields if model else ())
-        return error(doc.key_positions.get(loc, doc.locate(loc)), "field-unknown", f"unknown field '{name}'{hint}")
+        return error(doc.locate_key(loc), "field-unknown", f"unknown field '{name}'{hint}")
     if kind in ("missing", "accessed_required"):
         at = doc.locate(loc[:-1])
         if name == "cite":
