@@ -18,7 +18,8 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 import clinicsite.evidence as evidence
 from clinicsite.diagnostics import Diagnostic, error, warning
-from clinicsite.loader import ContentTree, Document, Path_, TreatmentFiles
+from clinicsite.documents import Document, Path_
+from clinicsite.loader import ContentTree, TreatmentFiles
 from clinicsite.markup import has_block_markup
 from clinicsite.model import TREATMENT_SCHEMAS, Faq, Item, Overview, Policy, SideEffect, Site, SiteInfo, Source, Treatment
 from clinicsite.policy import ActivePolicy, active_policy, default_ids

@@ -18,6 +18,7 @@ PACKAGE = PROJECT / "clinicsite"
 RANK: dict[str, float] = {
     "diagnostics": 0,
     "model": 1,
+    "documents": 0.9,
     "loader": 1,
     "markup": 1,
     "policy": 1.5,
