@@ -19,6 +19,7 @@ import datetime
 import multiprocessing
 import os
 import pickle
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -37,7 +38,7 @@ from clinicsite.validate import SiteFacts, cited_sources, unused_sources, valida
 
 #: The layouts shipped with the project, used unless --layouts names others.
 DEFAULT_LAYOUTS = Path(__file__).resolve().parent.parent / "layouts"
-#: From this many treatments on, the work is shared across processes where the system can fork.
+#: From this many treatments on, the work is shared across processes (on Linux, by fork).
 PARALLEL_FROM = 50
 #: Treatments handed to a worker at a time: small enough to keep both cores busy to the end.
 CHUNK = 10
@@ -129,7 +130,9 @@ def _workers() -> int:
 def _run(folders: list[Path], job: _Job) -> list[TreatmentResult]:
     """Return each folder's result, in worker processes when there are many and the system can fork."""
     workers = _workers()
-    if len(folders) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    # fork only on Linux: workers inherit the validated site-wide facts and the compiled
+    # layouts instead of receiving them; macOS's system libraries are not fork-safe.
+    if len(folders) < PARALLEL_FROM or workers < 2 or not sys.platform.startswith("linux"):
         return [_treatment(folder, job) for folder in folders]
     global _JOB
     _JOB = job
