@@ -189,10 +189,19 @@ def _swap(stage: Path, out: Path, keep_old: bool = False) -> Path | None:
     return None
 
 
+def _spare_for(out: Path, previous: WriteResult | None) -> tuple[Path, Written] | None:
+    """Return the previous write's spare and what it holds, if it is still there beside out."""
+    spare = previous.spare if previous is not None else None
+    if spare is None or spare[0].parent != out.parent or not spare[0].name.startswith(_prefixes(out)[0]):
+        return None
+    return spare if spare[0].is_dir() else None
+
+
 def _fill(files: tuple[File, ...], out: Path, previous: WriteResult | None) -> tuple[Path, WriteResult]:
     """Return a stage holding files: the previous write's spare brought up to date, else a new folder."""
-    if previous is not None and previous.spare is not None and previous.spare[0].is_dir():
-        spare, held = previous.spare
+    found = _spare_for(out, previous)
+    if found is not None:
+        spare, held = found
         try:
             return spare, _stage(files, spare, out, previous, dict(held))
         except OSError:  # something changed in the spare behind our back: start afresh

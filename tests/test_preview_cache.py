@@ -88,3 +88,13 @@ def test_a_file_changed_behind_the_cache_is_written_again(tmp_path: Path) -> Non
     for _ in range(2):
         pipeline.build(content, out, today=TODAY, cache=cache)
         assert snapshot(out) == expected
+
+
+def test_a_cache_used_for_another_output_folder_writes_that_folder_whole(tmp_path: Path) -> None:
+    content = generate(tmp_path, 2, TODAY)
+    cache = BuildCache()
+    for _ in range(2):  # the second write leaves a spare beside a/site
+        pipeline.build(content, tmp_path / "a" / "site", today=TODAY, cache=cache)
+    pipeline.build(content, tmp_path / "b" / "site", today=TODAY, cache=cache)
+    assert snapshot(tmp_path / "b" / "site") == snapshot(tmp_path / "a" / "site")
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["site"]
