@@ -16,6 +16,7 @@ from pathlib import Path
 
 from clinicsite.cache import BuildCache
 from clinicsite.cli import _parse
+from clinicsite.output import recover
 from clinicsite.serve import rebuild
 
 MARK = 'text: "'
@@ -47,6 +48,7 @@ def time_rebuilds(content: Path, out: Path, changed: Path, runs: int) -> list[fl
                 sys.exit(f"a rebuild failed:\n{log.getvalue()}")
     finally:
         changed.write_text(original)
+        recover(out)  # the replaced site kept as the next rebuild's stage, as serve does on exit
     return times
 
 
