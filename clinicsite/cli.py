@@ -74,8 +74,7 @@ def _summary(outcome: pipeline.Outcome, verb: str, seconds: float) -> str:
     counts = f"{outcome.errors} error{'s' * (outcome.errors != 1)}, {outcome.warnings} warning{'s' * (outcome.warnings != 1)}"
     notes = sum(d.severity == "note" for d in outcome.diagnostics)
     counts += f", {notes} allowed exception{'s' * (notes != 1)} (notes)" if notes else ""
-    site = outcome.site
-    what = f"{len(site.treatments)} treatment(s), {len(site.sources)} source(s)" if site else "content"
+    what = f"{outcome.counts[0]} treatment(s), {outcome.counts[1]} source(s)" if outcome.counts else "content"
     written = f"; wrote {outcome.written.files} files ({outcome.written.bytes:,} bytes)" if outcome.written else ""
     return f"{verb} {what}: {counts}{written} in {seconds:.2f} s"
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from clinicsite.diagnostics import Diagnostic, error, note, policy_finding, warning
-from clinicsite.loader import Document, Path_
+from clinicsite.documents import Document, Path_
 from clinicsite.model import HUMAN_EVIDENCE, Claim, Faq, Item, Reviewed, SiteInfo, Source, Treatment
 from clinicsite.policy import ActivePolicy
 

@@ -1,30 +1,20 @@
-"""Load the content folder into plain data with the position of every key and value.
+"""Load the content folder: find the expected files and parse each into a Document.
 
-YAML is composed to nodes (never constructed into Python objects), so no tag can run
-code, duplicate keys are caught, and each scalar stays text: the schema decides what a
-`no` or `2008` means, not YAML 1.1's resolver.
+Parsing one file's text lives in clinicsite.documents; this module owns the tree: which
+files and folders are expected, reading them safely, and the tree-shape rules.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from clinicsite.diagnostics import Diagnostic, Location, error
-
-try:  # the C parser is ~10x faster; fall back to pure Python where libyaml is absent
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
-
-#: A value's path inside its document: mapping keys and list indices from the root.
-Path_ = tuple[str | int, ...]
+from clinicsite.documents import Document, decode, parse_yaml
 
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 SITE_FILES = ("site.yaml", "sources.yaml")
@@ -32,31 +22,6 @@ SITE_FILES = ("site.yaml", "sources.yaml")
 OPTIONAL_SITE_FILES = ("policy.yaml",)
 TREATMENT_FILES = ("treatment.yaml", "benefits.yaml", "mechanism.yaml", "side-effects.yaml", "faqs.yaml")
 MAX_FILE_BYTES = 2 * 1024 * 1024
-#: Deepest nesting of lists and mappings accepted; content needs about six levels. Deeper
-#: input is refused with a located error before it can exhaust the parser's recursion.
-MAX_DEPTH = 40
-_NULLS = {"", "~", "null", "Null", "NULL"}
-_STANDARD_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")}
-
-
-@dataclass(frozen=True)
-class Document:
-    """One YAML file: its data as plain Python values and where each value was written."""
-
-    path: str
-    """The file's path as shown in diagnostics (relative to the working folder when inside it)."""
-    data: Any
-    """Mappings, lists, strings and None; every scalar is a string or None."""
-    positions: dict[Path_, Location] = field(repr=False)
-    """Path of each value -> position of the value's first character."""
-    key_positions: dict[Path_, Location] = field(repr=False)
-    """Path of each mapping value -> position of its key (for 'unknown field' errors)."""
-
-    def locate(self, path: Path_) -> Location:
-        """Return the position of the value at path, or of its nearest written ancestor."""
-        while path not in self.positions:
-            path = path[:-1]
-        return self.positions[path]
 
 
 @dataclass(frozen=True)
@@ -92,131 +57,6 @@ def display_path(path: Path) -> str:
         return absolute.as_posix()
 
 
-class _Converter:
-    """Turn a composed node graph into plain data plus position tables."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.positions: dict[Path_, Location] = {}
-        self.key_positions: dict[Path_, Location] = {}
-        self.diagnostics: list[Diagnostic] = []
-        self._seen: set[int] = set()
-
-    def at(self, node: yaml.Node) -> Location:
-        mark = node.start_mark
-        return Location(self.path, mark.line + 1, mark.column + 1)
-
-    def convert(self, node: yaml.Node, path: Path_) -> Any:
-        self.positions[path] = self.at(node)
-        if len(path) > MAX_DEPTH:
-            self.diagnostics.append(error(self.at(node), "yaml-too-deep", _TOO_DEEP))
-            return None
-        if id(node) in self._seen:  # an alias: refusing it also defuses "billion laughs"
-            self.diagnostics.append(
-                error(
-                    self.at(node),
-                    "yaml-alias",
-                    "this value is reused through a YAML anchor and alias (&name, *name), which content may not use; write the value out each time",
-                )
-            )
-            return None
-        self._seen.add(id(node))
-        if node.tag not in _STANDARD_TAGS:
-            self.diagnostics.append(error(self.at(node), "yaml-tag", f"the tag '{node.tag}' is not allowed in content; remove it"))
-            return None
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
-        if isinstance(node, yaml.ScalarNode) and not node.style and node.value in _NULLS:
-            return None
-        return str(node.value)
-
-    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _STANDARD_TAGS:
-                self.diagnostics.append(error(self.at(key_node), "yaml-key", "a key must be plain text, like 'title:'"))
-                continue
-            key = str(key_node.value)
-            if key in result:
-                first = self.key_positions[(*path, key)]
-                self.diagnostics.append(
-                    error(self.at(key_node), "yaml-duplicate-key", f"duplicate key '{key}' (first written at line {first.line}); keep one of them")
-                )
-                continue
-            self.key_positions[(*path, key)] = self.at(key_node)
-            result[key] = self.convert(value_node, (*path, key))
-        return result
-
-
-def _location_after(before: str, shown: str) -> Location:
-    """Return the position of the character that follows the text `before`."""
-    return Location(shown, before.count("\n") + 1, len(before.rsplit("\n", 1)[-1]) + 1)
-
-
-def _decode(raw: bytes, shown: str) -> tuple[str | None, list[Diagnostic]]:
-    try:
-        return raw.decode("utf-8-sig"), []
-    except UnicodeDecodeError as exc:
-        location = _location_after(raw[: exc.start].decode("utf-8", "replace"), shown)
-        message = f"byte 0x{raw[exc.start]:02x} is not UTF-8; save the file as UTF-8"
-        return None, [error(location, "yaml-encoding", message)]
-
-
-_TOO_DEEP = f"lists and mappings are nested more than {MAX_DEPTH} levels deep here; content needs only a few levels, so flatten it"
-
-
-def _too_deep(text: str, shown: str) -> Diagnostic:
-    """Return where text first nests deeper than MAX_DEPTH, found without recursion (the event stream)."""
-    depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH and event.start_mark is not None:
-                mark = event.start_mark
-                return error(Location(shown, mark.line + 1, mark.column + 1), "yaml-too-deep", _TOO_DEEP)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-    return error(Location(shown), "yaml-too-deep", _TOO_DEEP)
-
-
-def _syntax_error(exc: yaml.YAMLError, text: str, shown: str) -> Diagnostic:
-    if isinstance(exc, yaml.reader.ReaderError):  # a character YAML forbids; it has no mark
-        # libyaml counts UTF-8 bytes, the pure-Python reader counts characters
-        counted_in_bytes = exc.encoding != "unicode"
-        before = text.encode()[: exc.position].decode(errors="ignore") if counted_in_bytes else text[: exc.position]
-        location = _location_after(before, shown)
-        character = exc.character if isinstance(exc.character, int) else ord(exc.character)
-        return error(location, "yaml-syntax", f"the character U+{character:04X} is not allowed in YAML; delete it")
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    location = Location(shown, mark.line + 1, mark.column + 1) if mark else Location(shown)
-    problem = getattr(exc, "problem", None) or str(exc)
-    context = getattr(exc, "context", None)
-    message = f"{context}, {problem}" if context else str(problem)
-    lines = text.splitlines()
-    line = lines[mark.line] if mark and mark.line < len(lines) else ""
-    if "\t" in line[: (mark.column + 1) if mark else 0]:
-        message += "; a tab was found: indent with spaces, not tabs"
-    return error(location, "yaml-syntax", f"invalid YAML: {message}")
-
-
-def parse_yaml(text: str, shown: str) -> tuple[Document | None, list[Diagnostic]]:
-    """Return the document parsed from text (None on a syntax error) and its problems."""
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        return None, [_syntax_error(exc, text, shown)]
-    except RecursionError:
-        return None, [_too_deep(text, shown)]
-    converter = _Converter(shown)
-    data = converter.convert(node, ()) if node is not None else None
-    if node is None:
-        converter.positions[()] = Location(shown)
-    document = Document(shown, data, converter.positions, converter.key_positions)
-    return document, converter.diagnostics
-
-
 def load_file(path: Path, root: Path) -> tuple[Document | None, list[Diagnostic]]:
     """Return the document in one content file, refusing links out of root and huge files."""
     shown = display_path(path)
@@ -226,7 +66,7 @@ def load_file(path: Path, root: Path) -> tuple[Document | None, list[Diagnostic]
     if size > MAX_FILE_BYTES:
         message = f"the file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}; split it or remove content"
         return None, [error(Location(shown), "yaml-too-large", message)]
-    text, problems = _decode(path.read_bytes(), shown)
+    text, problems = decode(path.read_bytes(), shown)
     if text is None:
         return None, problems
     return parse_yaml(text, shown)
@@ -265,7 +105,8 @@ def _load_named(folder: Path, root: Path, names: tuple[str, ...]) -> tuple[dict[
     return documents, complete, problems
 
 
-def _load_treatment(folder: Path, root: Path) -> tuple[TreatmentFiles | None, list[Diagnostic]]:
+def load_treatment(folder: Path, root: Path) -> tuple[TreatmentFiles | None, list[Diagnostic]]:
+    """Return one treatment folder's documents (None when the folder itself is refused) and its problems."""
     shown = Location(display_path(folder))
     if not SLUG.fullmatch(folder.name):
         message = f"treatment folder '{folder.name}' is not a valid slug; use lowercase letters, digits and single hyphens, e.g. 'chemical-peel'"
@@ -277,30 +118,43 @@ def _load_treatment(folder: Path, root: Path) -> tuple[TreatmentFiles | None, li
     return TreatmentFiles(folder.name, documents, complete and not problems), problems + found
 
 
-def load_content(root: Path) -> tuple[ContentTree, list[Diagnostic]]:
-    """Return every content document that parsed, and every problem met on the way."""
+def treatment_folders(root: Path) -> tuple[list[Path], list[Diagnostic]]:
+    """Return the treatment folders under root/treatments, and stray files found there."""
+    folders: list[Path] = []
+    problems: list[Diagnostic] = []
+    folder = root / "treatments"
+    for entry in _visible(folder) if folder.is_dir() else ():
+        if entry.is_dir():
+            folders.append(entry)
+        else:
+            message = f"unexpected file '{entry.name}'; each treatment is a folder treatments/<slug>/"
+            problems.append(error(Location(display_path(entry)), "content-unexpected-file", message))
+    return folders, problems
+
+
+def load_site_files(root: Path) -> tuple[ContentTree, list[Diagnostic]]:
+    """Return the site-wide documents (site, sources, policy) with no treatments, and their problems."""
     expected = (*SITE_FILES, *OPTIONAL_SITE_FILES, "treatments")
     problems = [_unexpected(e, expected, "entries") for e in _visible(root) if e.name not in expected]
     present = tuple(name for name in OPTIONAL_SITE_FILES if (root / name).is_file())
     documents, _, found = _load_named(root, root, SITE_FILES + present)
+    policy = documents.get("policy.yaml")
+    tree = ContentTree(root, documents.get("site.yaml"), documents.get("sources.yaml"), (), policy, bool(present) and policy is None)
+    return tree, problems + found
+
+
+def load_content(root: Path) -> tuple[ContentTree, list[Diagnostic]]:
+    """Return every content document that parsed, and every problem met on the way."""
+    tree, problems = load_site_files(root)
+    folders, found = treatment_folders(root)
     problems += found
     treatments: list[TreatmentFiles] = []
-    folder = root / "treatments"
-    for entry in _visible(folder) if folder.is_dir() else ():
-        if not entry.is_dir():
-            problems.append(
-                error(
-                    Location(display_path(entry)), "content-unexpected-file", f"unexpected file '{entry.name}'; each treatment is a folder treatments/<slug>/"
-                )
-            )
-            continue
-        treatment, found = _load_treatment(entry, root)
+    for folder in folders:
+        treatment, found = load_treatment(folder, root)
         problems += found
         if treatment is not None:
             treatments.append(treatment)
-    policy = documents.get("policy.yaml")
-    tree = ContentTree(root, documents.get("site.yaml"), documents.get("sources.yaml"), tuple(treatments), policy, bool(present) and policy is None)
-    return tree, problems
+    return dataclasses.replace(tree, treatments=tuple(treatments)), problems
 
 
-__all__ = ["ContentTree", "Document", "TreatmentFiles", "display_path", "load_content", "parse_yaml"]
+__all__ = ["ContentTree", "Document", "TreatmentFiles", "display_path", "load_content", "load_site_files", "load_treatment", "parse_yaml", "treatment_folders"]

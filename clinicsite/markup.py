@@ -28,6 +28,7 @@ _BLOCK = re.compile(r"<(h[1-6]|ul|ol|li|blockquote|pre|hr|table|div)\b")
 _PARAGRAPH = re.compile(r"\A<p>(.*)</p>\Z", re.DOTALL)
 
 
+@lru_cache(maxsize=4096)  # validation (has_block_markup) and rendering convert each claim: once is enough
 def _to_html(text: str) -> str:
     return str(cmarkgfm.markdown_to_html(text, options=Options.CMARK_OPT_UNSAFE)).rstrip("\n")
 

@@ -82,7 +82,7 @@ class Claim(Record):
     """One sentence in plain language; inline Markdown (emphasis, links) allowed."""
     cite: Annotated[list[Annotated[Citation, BeforeValidator(_citation, json_schema_input_type=Id | Citation)]], Field(min_length=1)]
     """At least one source: a source id, or {source: ID, locator: "p. 12"}."""
-    allow: list[Allow] = []
+    allow: list[Allow] = Field(default_factory=list, json_schema_extra={"default": []})
     """Exceptions to policy or evidence rules for this claim, each with its reason."""
 
 

@@ -7,13 +7,14 @@ folder is untouched, and files of removed pages vanish because the tree is repla
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import errno
 import os
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 
 from clinicsite.render import File
 
@@ -22,12 +23,23 @@ class OutputError(Exception):
     """The site could not be written; the message says why and what to do."""
 
 
+#: How a written file looked on disk (inode, size, modification time): while out/ still
+#: shows it so, the file holds the bytes that were written and may be linked from.
+Stamp = tuple[int, int, int]
+#: Each file written: its path -> its bytes and its stamp.
+Written = dict[str, tuple[bytes, Stamp]]
+
+
 @dataclass(frozen=True)
 class WriteResult:
     """What a successful write produced."""
 
     files: int
     bytes: int
+    written: Written = field(default_factory=dict, repr=False, compare=False)
+    """What was written, for the next write's links."""
+    spare: tuple[Path, Written] | None = field(default=None, repr=False, compare=False)
+    """Preview only: the replaced site, kept to become the next stage, and what it holds."""
 
 
 def _prefixes(out: Path) -> tuple[str, str]:
@@ -47,13 +59,13 @@ def _refuse_unsafe(out: Path, protected: tuple[Path, ...]) -> None:
         raise OutputError(f"refusing to replace '{out}': it is a git repository; choose another --out folder")
 
 
-def recover(out: Path) -> None:
-    """Clean up after a build that was killed: drop stale stages, restore a set-aside site."""
+def recover(out: Path, keep: Path | None = None) -> None:
+    """Clean up after a build that was killed: drop stale stages (but keep), restore a set-aside site."""
     staging, old = _prefixes(out)
     parent = out.parent
     if not parent.is_dir():
         return
-    leftovers = sorted(p for p in parent.iterdir() if p.name.startswith((staging, old)))
+    leftovers = sorted(p for p in parent.iterdir() if p.name.startswith((staging, old)) and p != keep)
     for path in leftovers:
         if path.name.startswith(old) and not out.exists():
             path.rename(out)  # killed between the two renames: the old site comes back
@@ -61,16 +73,72 @@ def recover(out: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def _stage(files: tuple[File, ...], stage: Path) -> int:
+def _stamp(path: Path) -> Stamp:
+    status = path.stat()
+    return status.st_ino, status.st_size, status.st_mtime_ns
+
+
+def _reuse(file: File, target: Path, out: Path, previous: WriteResult | None) -> bool:
+    """Link target to out's copy of file when the last write left exactly these bytes there."""
+    before = previous.written.get(file.path) if previous else None
+    if before is None or before[0] != file.content:
+        return False
+    try:
+        if _stamp(out / file.path) != before[1]:
+            return False
+        os.link(out / file.path, target)
+    except OSError:
+        return False
+    return True
+
+
+def _inside(path: str) -> bool:
+    """Return True when path stays inside the folder it is written to (the stage holds no links)."""
+    parts = PurePosixPath(path).parts
+    return bool(parts) and not PurePosixPath(path).is_absolute() and ".." not in parts
+
+
+def _same(path: Path, stamp: Stamp) -> bool:
+    try:
+        return _stamp(path) == stamp
+    except OSError:
+        return False
+
+
+def _stage(files: tuple[File, ...], stage: Path, out: Path, previous: WriteResult | None, held: Written) -> WriteResult:
+    """Write files into stage, which already holds held; link from out what the previous write left unchanged.
+
+    A changed file is always a new file (removed first, then opened in 'x' mode, which
+    refuses an existing one), so no write can reach a file that out/ shares through a link.
+    """
     total = 0
+    written: Written = {}
+    folders = {stage}
     for file in sorted(files, key=lambda f: f.path):
-        target = stage / file.path
-        if not target.resolve().is_relative_to(stage.resolve()):
+        if not _inside(file.path):
             raise OutputError(f"refusing to write '{file.path}' outside the output folder")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(file.content)
+        target = stage / file.path
         total += len(file.content)
-    return total
+        before = held.pop(file.path, None)
+        if before is not None and before[0] == file.content and _same(target, before[1]):
+            written[file.path] = before
+            continue
+        if before is not None:
+            target.unlink(missing_ok=True)
+        if target.parent not in folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(target.parent)
+        if not _reuse(file, target, out, previous):
+            with open(target, "xb") as handle:
+                handle.write(file.content)
+        written[file.path] = (file.content, _stamp(target))
+    for path in held:  # files of pages that are gone
+        (stage / path).unlink(missing_ok=True)
+        for folder in (stage / path).parents[: len(PurePosixPath(path).parts) - 1]:
+            if any(folder.iterdir()):
+                break
+            folder.rmdir()
+    return WriteResult(len(files), total, written)
 
 
 def _exchange(stage: Path, out: Path) -> bool:
@@ -93,15 +161,18 @@ def _exchange(stage: Path, out: Path) -> bool:
     raise OSError(code, os.strerror(code), str(out))
 
 
-def _swap(stage: Path, out: Path) -> None:
+def _swap(stage: Path, out: Path, keep_old: bool = False) -> Path | None:
     """Put stage where out is: exchanged atomically where the system can, else by two renames.
 
-    In the fallback the old site is set aside first and removed last; a build killed between
-    the two renames is repaired by the next one (see recover).
+    Return the folder now holding the old site when keep_old and it could be kept, else
+    delete it. In the fallback the old site is set aside first and removed last; a build
+    killed between the two renames is repaired by the next one (see recover).
     """
     if out.exists() and _exchange(stage, out):
-        shutil.rmtree(stage, ignore_errors=True)  # stage now holds the old site
-        return
+        if keep_old:
+            return stage  # stage now holds the old site
+        shutil.rmtree(stage, ignore_errors=True)
+        return None
     aside = None
     if out.exists():
         aside = Path(tempfile.mkdtemp(prefix=_prefixes(out)[1], dir=out.parent))
@@ -115,22 +186,57 @@ def _swap(stage: Path, out: Path) -> None:
         raise
     if aside is not None:
         shutil.rmtree(aside, ignore_errors=True)
+    return None
 
 
-def write_site(files: tuple[File, ...], out: Path, protected: tuple[Path, ...] = ()) -> WriteResult:
-    """Write files as the complete content of out, replacing what was there at once."""
-    _refuse_unsafe(out, protected)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    recover(out)
+def _spare_for(out: Path, previous: WriteResult | None) -> tuple[Path, Written] | None:
+    """Return the previous write's spare and what it holds, if it is still there beside out."""
+    spare = previous.spare if previous is not None else None
+    if spare is None or spare[0].parent != out.parent or not spare[0].name.startswith(_prefixes(out)[0]):
+        return None
+    return spare if spare[0].is_dir() else None
+
+
+def _fill(files: tuple[File, ...], out: Path, previous: WriteResult | None) -> tuple[Path, WriteResult]:
+    """Return a stage holding files: the previous write's spare brought up to date, else a new folder."""
+    found = _spare_for(out, previous)
+    if found is not None:
+        spare, held = found
+        try:
+            return spare, _stage(files, spare, out, previous, dict(held))
+        except OSError:  # something changed in the spare behind our back: start afresh
+            shutil.rmtree(spare, ignore_errors=True)
     stage = Path(tempfile.mkdtemp(prefix=_prefixes(out)[0], dir=out.parent))
     try:
         os.chmod(stage, 0o755)  # mkdtemp makes it private; a web server must read the site
-        total = _stage(files, stage)
-        _swap(stage, out)
+        return stage, _stage(files, stage, out, previous, {})
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+
+
+def write_site(files: tuple[File, ...], out: Path, protected: tuple[Path, ...] = (), previous: WriteResult | None = None) -> WriteResult:
+    """Write files as the complete content of out, replacing what was there at once.
+
+    previous, the result of the last write to out (the preview server's rebuilds), lets
+    files it left unchanged be hard-linked instead of written again, and keeps the
+    replaced site as a spare: the next write brings it up to date as its stage, so the
+    site's folders are neither made nor deleted again.
+    """
+    _refuse_unsafe(out, protected)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    recover(out, keep=previous.spare[0] if previous is not None and previous.spare is not None else None)
+    try:
+        stage, result = _fill(files, out, previous)
+    except OSError as exc:
+        raise OutputError(f"could not write the site to '{out}': {exc.strerror or exc}") from exc
+    try:
+        spare = _swap(stage, out, keep_old=previous is not None)
     except OSError as exc:
         shutil.rmtree(stage, ignore_errors=True)
         raise OutputError(f"could not write the site to '{out}': {exc.strerror or exc}") from exc
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
-    return WriteResult(len(files), total)
+    held = previous.written if previous is not None else {}
+    return dataclasses.replace(result, spare=(spare, held) if spare is not None else None)

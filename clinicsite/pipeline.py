@@ -3,25 +3,45 @@
 `check` runs every stage in memory; `build` is `check` plus writing, and writes only
 when there are no errors. A file that did not load is not validated; an invalid site
 is not rendered.
+
+Treatments are independent of each other until the index and the sitemap, so each
+treatment folder goes through load, validate, cite, plan and render on its own
+(`_treatment`), against the site-wide facts validated first. Large sites share that
+work across processes; the preview server remembers each treatment's result by a hash
+of its inputs (clinicsite.cache). All three ways run the same function, so they give the
+same files and the same diagnostics.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import multiprocessing
+import os
+import pickle
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-from clinicsite.citations import number_citations
+import jinja2
+
+from clinicsite.cache import BuildCache, digest, folder_digest, tree_digest
+from clinicsite.citations import cite_treatment
 from clinicsite.diagnostics import Diagnostic, sort_diagnostics
-from clinicsite.loader import load_content
-from clinicsite.model import Site
+from clinicsite.loader import ContentTree, load_site_files, load_treatment, treatment_folders
+from clinicsite.model import Site, Treatment
 from clinicsite.output import WriteResult, write_site
-from clinicsite.render import File, render_pages
-from clinicsite.routes import plan_pages
-from clinicsite.validate import validate_content
+from clinicsite.render import File, fresh_memos, make_environment, render_assets, render_page
+from clinicsite.routes import Listing, listing, site_pages, treatment_page
+from clinicsite.validate import SiteFacts, cited_sources, unused_sources, validate_site_files, validate_treatment
 
 #: The layouts shipped with the project, used unless --layouts names others.
 DEFAULT_LAYOUTS = Path(__file__).resolve().parent.parent / "layouts"
+#: From this many treatments on, the work is shared across processes (on Linux, by fork).
+PARALLEL_FROM = 50
+#: Treatments handed to a worker at a time: small enough to keep both cores busy to the end.
+CHUNK = 10
 
 
 @dataclass(frozen=True)
@@ -30,8 +50,12 @@ class Outcome:
 
     diagnostics: tuple[Diagnostic, ...]
     site: Site | None
+    """The validated site; None when it has errors, or when its treatments were validated
+    in worker processes (they are not sent back: unpickling one costs more than validating it)."""
     files: tuple[File, ...]
     written: WriteResult | None = None
+    counts: tuple[int, int] | None = None
+    """(treatments, sources) of a site without errors."""
 
     @property
     def errors(self) -> int:
@@ -44,28 +68,169 @@ class Outcome:
         return sum(d.severity == "warning" for d in self.diagnostics)
 
 
-def check(content: Path, layouts: Path = DEFAULT_LAYOUTS, today: datetime.date | None = None) -> Outcome:
+@dataclass(frozen=True)
+class TreatmentResult:
+    """What one treatment folder's stages produced: small, so a worker can send it back."""
+
+    problems: tuple[Diagnostic, ...]
+    state: Literal["refused", "invalid", "valid"]
+    """refused: the folder itself was (bad slug); invalid: a file is missing or did not validate."""
+    cited: frozenset[str] = frozenset()
+    listing: Listing | None = None
+    page: File | Diagnostic | None = None
+    """The rendered page or its layout error; None when the page was not rendered."""
+    treatment: Treatment | None = None
+    """Kept in this process only; None when the result came from a worker."""
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What every treatment is made against."""
+
+    root: Path
+    facts: SiteFacts
+    render: bool
+    """False when the site-wide files already have errors: pages would be thrown away."""
+    env: jinja2.Environment
+    layouts: Path
+    key: bytes = b""
+    """With a cache: a hash of all of the above, which a treatment's result depends on."""
+
+
+def _treatment(folder: Path, job: _Job) -> TreatmentResult:
+    """Return one treatment folder loaded, validated and, when it and the site are valid, rendered."""
+    files, problems = load_treatment(folder, job.root)
+    if files is None:
+        return TreatmentResult(tuple(problems), "refused")
+    treatment, found = validate_treatment(files, job.facts)
+    problems += found
+    if treatment is None:
+        return TreatmentResult(tuple(problems), "invalid")
+    cited = frozenset(cited_sources(treatment))
+    info, sources = job.facts.info, job.facts.sources
+    if not job.render or info is None or sources is None or any(p.severity == "error" for p in problems):
+        return TreatmentResult(tuple(problems), "valid", cited, treatment=treatment)
+    page = cite_treatment(treatment, sources)
+    rendered = render_page(job.env, treatment_page(info, page), job.layouts)
+    return TreatmentResult(tuple(problems), "valid", cited, listing(page), rendered, treatment)
+
+
+_JOB: _Job | None = None  # set in the parent just before forking; workers inherit it
+
+
+def _work(folders: list[Path]) -> list[TreatmentResult]:
+    assert _JOB is not None
+    return [dataclasses.replace(_treatment(folder, _JOB), treatment=None) for folder in folders]
+
+
+def _workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _run(folders: list[Path], job: _Job) -> list[TreatmentResult]:
+    """Return each folder's result, in worker processes when there are many and the system can fork."""
+    workers = _workers()
+    # fork only on Linux: workers inherit the validated site-wide facts and the compiled
+    # layouts instead of receiving them; macOS's system libraries are not fork-safe.
+    if len(folders) < PARALLEL_FROM or workers < 2 or not sys.platform.startswith("linux"):
+        return [_treatment(folder, job) for folder in folders]
+    global _JOB
+    _JOB = job
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            chunks = [folders[i : i + CHUNK] for i in range(0, len(folders), CHUNK)]
+            return [result for chunk in pool.imap(_work, chunks) for result in chunk]
+    finally:
+        _JOB = None
+
+
+def _environment(layouts: Path, cache: BuildCache | None) -> tuple[jinja2.Environment, bytes]:
+    """Return the Jinja environment (with a cache, its own while the layouts are unchanged) and the layouts' hash."""
+    if cache is None:
+        return make_environment(layouts), b""
+    key = digest([str(layouts.absolute()), tree_digest(layouts)])
+    env = cache.environments.get(key) or make_environment(layouts)
+    cache.environments.put(key, env)
+    cache.environments.forget_unused()
+    return fresh_memos(env), key
+
+
+def _shared_key(tree: ContentTree, layouts_key: bytes, today: datetime.date, render: bool) -> bytes:
+    """Return a hash of everything a treatment's result depends on besides its own folder."""
+    site_files = [tree.root / name for name in ("site.yaml", "sources.yaml", "policy.yaml")]
+    parts: list[bytes | str] = [str(tree.root.absolute()), str(Path.cwd()), today.isoformat(), str(render), layouts_key]
+    return digest([*parts, *(p.read_bytes() if p.is_file() else b"\0absent" for p in site_files)])
+
+
+def _results(folders: list[Path], job: _Job, cache: BuildCache | None) -> list[TreatmentResult]:
+    if cache is None:
+        return _run(folders, job)
+    keys = [(lambda d: None if d is None else digest([job.key, d]))(folder_digest(f)) for f in folders]
+    return cache.results.recall(keys, lambda missing: _run([folders[i] for i in missing], job))
+
+
+def _render_site_pages(job: _Job, listings: tuple[Listing, ...]) -> tuple[File | Diagnostic, tuple[File | Diagnostic, ...]]:
+    assert job.facts.info is not None
+    index, tail = site_pages(job.facts.info, listings)
+    return render_page(job.env, index, job.layouts), tuple(render_page(job.env, page, job.layouts) for page in tail)
+
+
+def _site_files(job: _Job, results: list[TreatmentResult], cache: BuildCache | None) -> tuple[list[File], list[Diagnostic]]:
+    """Return every file of a valid site, in order (index, treatments, 404, sitemap, robots, assets), and layout errors."""
+    listings = tuple(r.listing for r in results if r.listing is not None)
+    if cache is None:
+        index, tail = _render_site_pages(job, listings)
+    else:  # an edit that leaves every listing as it was leaves these pages as they were
+        [(index, tail)] = cache.site_pages.recall(
+            [digest([job.key, pickle.dumps(listings)])], lambda missing: [_render_site_pages(job, listings) for _ in missing]
+        )
+    rendered = [index, *(r.page for r in results if r.page is not None), *tail]
+    files = [r for r in rendered if isinstance(r, File)]
+    return files + render_assets(job.layouts), [r for r in rendered if not isinstance(r, File)]
+
+
+def _outcome(job: _Job, tree: ContentTree, results: list[TreatmentResult], problems: list[Diagnostic], cache: BuildCache | None) -> Outcome:
+    problems += [p for r in results for p in r.problems]
+    facts = job.facts
+    if facts.source_list is not None and tree.sources is not None and all(r.state != "invalid" for r in results):
+        problems += unused_sources(tree.sources, facts.source_list, set().union(*(r.cited for r in results)))
+    if facts.info is None or facts.sources is None or any(p.severity == "error" for p in problems):
+        return Outcome(sort_diagnostics(problems), None, ())
+    files, found = _site_files(job, results, cache)
+    treatments = tuple(r.treatment for r in results if r.treatment is not None)
+    site = Site(facts.info, facts.sources, treatments) if len(treatments) == len(results) else None
+    return Outcome(sort_diagnostics(problems + found), site, tuple(files), counts=(len(results), len(facts.sources)))
+
+
+def check(content: Path, layouts: Path = DEFAULT_LAYOUTS, today: datetime.date | None = None, cache: BuildCache | None = None) -> Outcome:
     """Return every problem in content and layouts, rendering in memory, writing nothing.
 
-    today is the date review freshness is judged on (default: the real today).
+    today is the date review freshness is judged on (default: the real today). cache, kept
+    by a long-running process, lets unchanged treatments be taken from the last run.
     """
-    tree, problems = load_content(content)
-    site, found = validate_content(tree, today)
+    tree, problems = load_site_files(content)
+    facts, found = validate_site_files(tree, today)
     problems += found
-    files: tuple[File, ...] = ()
-    if site is not None:
-        files, found = render_pages(plan_pages(number_citations(site)), layouts)
-        problems += found
-    return Outcome(sort_diagnostics(problems), site, files)
+    folders, found = treatment_folders(content)
+    problems += found
+    render = not any(p.severity == "error" for p in problems)
+    env, layouts_key = _environment(layouts, cache)
+    key = _shared_key(tree, layouts_key, facts.on, render) if cache is not None else b""
+    job = _Job(content, facts, render, env, layouts, key)
+    return _outcome(job, tree, _results(folders, job, cache), problems, cache)
 
 
-def build(content: Path, out: Path, layouts: Path = DEFAULT_LAYOUTS, today: datetime.date | None = None) -> Outcome:
+def build(content: Path, out: Path, layouts: Path = DEFAULT_LAYOUTS, today: datetime.date | None = None, cache: BuildCache | None = None) -> Outcome:
     """Return the outcome of check, having written the site to out when it found no error.
 
-    Raises OutputError when the site could not be written; out is then unchanged.
+    With a cache, files unchanged since its last write are linked from out, not written
+    again. Raises OutputError when the site could not be written; out is then unchanged.
     """
-    outcome = check(content, layouts, today)
-    if outcome.errors or outcome.site is None:
+    outcome = check(content, layouts, today, cache)
+    if outcome.errors or outcome.counts is None:
         return outcome
-    written = write_site(outcome.files, out, protected=(content, layouts))
-    return Outcome(outcome.diagnostics, outcome.site, outcome.files, written)
+    previous = cache.written if cache is not None else None
+    written = write_site(outcome.files, out, protected=(content, layouts), previous=previous)
+    if cache is not None:
+        cache.written = written
+    return dataclasses.replace(outcome, written=written)

@@ -12,7 +12,7 @@ import datetime
 import json
 import re
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -192,6 +192,24 @@ def json_script(data: Any) -> Markup:
     return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c"))
 
 
+def _once_for() -> Callable[[Any, Any], Any]:
+    """Return the `once_for` filter: `macro | once_for(value)` calls macro(value) once per value.
+
+    A page cites most of the bibliography, so without it each source's reference entry
+    would be formatted again on every page. Macros are pure, so the first result stands;
+    macro and value are kept with it, so their ids cannot be reused while the environment lives.
+    """
+    made: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
+
+    def once_for(macro: Any, value: Any) -> Any:
+        key = (id(macro), id(value))
+        if key not in made:
+            made[key] = (macro, value, macro(value))
+        return made[key][2]
+
+    return once_for
+
+
 def make_environment(layouts: Path) -> jinja2.Environment:
     """Return the Jinja environment: strict, autoescaping, with our filters."""
     env = jinja2.Environment(
@@ -213,8 +231,15 @@ def make_environment(layouts: Path) -> jinja2.Environment:
         json_script=json_script,
         doi_url=doi_url,
         pubmed_url=pubmed_url,
+        once_for=_once_for(),
     )
     env.globals.update(csp=Markup(CSP), treatment_json_ld=treatment_json_ld)
+    return env
+
+
+def fresh_memos(env: jinja2.Environment) -> jinja2.Environment:
+    """Return env ready for another build: its once_for memo emptied of the last build's values."""
+    env.filters["once_for"] = _once_for()
     return env
 
 
@@ -229,7 +254,8 @@ def _layout_location(exc: BaseException, layouts: Path) -> Location:
     return Location(display_path(layouts))
 
 
-def _render_page(env: jinja2.Environment, page: Page, layouts: Path) -> File | Diagnostic:
+def render_page(env: jinja2.Environment, page: Page, layouts: Path) -> File | Diagnostic:
+    """Return the page rendered, or the layout error that stopped it."""
     try:
         text = env.get_template(page.layout).render(page.context)
     except jinja2.TemplateNotFound as exc:
@@ -240,7 +266,8 @@ def _render_page(env: jinja2.Environment, page: Page, layouts: Path) -> File | D
     return File(page.path, text.encode("utf-8"))
 
 
-def _assets(layouts: Path) -> list[File]:
+def render_assets(layouts: Path) -> list[File]:
+    """Return the layout assets (CSS) as files, copied unchanged."""
     folder = layouts / ASSETS
     paths = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
     return [File(p.relative_to(layouts).as_posix(), p.read_bytes()) for p in paths]
@@ -252,6 +279,6 @@ def render_pages(pages: tuple[Page, ...], layouts: Path) -> tuple[tuple[File, ..
     files: list[File] = []
     problems: list[Diagnostic] = []
     for page in pages:
-        result = _render_page(env, page, layouts)
+        result = render_page(env, page, layouts)
         (files if isinstance(result, File) else problems).append(result)  # type: ignore[arg-type]
-    return tuple(files + _assets(layouts)), problems
+    return tuple(files + render_assets(layouts)), problems

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from clinicsite.citations import CitedSite, CitedTreatment
+from clinicsite.citations import CitedClaim, CitedSite, CitedTreatment
 from clinicsite.model import SiteInfo
 
 
@@ -42,7 +43,24 @@ def _common(info: SiteInfo, path: str, root: str) -> dict[str, Any]:
     return {"site": info, "url": _url(info, path), "root": root}
 
 
-def _treatment_page(info: SiteInfo, cited: CitedTreatment) -> Page:
+@dataclass(frozen=True)
+class Listing:
+    """What the index and the sitemap show of one treatment page."""
+
+    slug: str
+    title: str
+    summary: tuple[CitedClaim, ...]
+    reviewed: datetime.date
+
+
+def listing(cited: CitedTreatment) -> Listing:
+    """Return what the site-wide pages need of a treatment: little, so a worker process can send it back."""
+    overview = cited.treatment.overview
+    return Listing(cited.treatment.slug, overview.title, cited.summary, overview.reviewed.date)
+
+
+def treatment_page(info: SiteInfo, cited: CitedTreatment) -> Page:
+    """Return a treatment's page; its reviewer must exist (validation made sure)."""
     path = treatment_path(cited.treatment.slug)
     reviewed = cited.treatment.overview.reviewed
     reviewer = next(r for r in info.reviewers if r.id == reviewed.by)
@@ -54,15 +72,18 @@ def _treatment_page(info: SiteInfo, cited: CitedTreatment) -> Page:
     return Page(path, "treatment.html", context)
 
 
-def plan_pages(site: CitedSite) -> tuple[Page, ...]:
-    """Return every page of the site, index first, in a stable order."""
-    info = site.info
-    listing = tuple((treatment_folder(t.treatment.slug), t) for t in site.treatments)
-    sitemap = [(_url(info, "index.html"), None)] + [(_url(info, treatment_path(t.treatment.slug)), t.treatment.overview.reviewed.date) for t in site.treatments]
-    return (
-        Page("index.html", "index.html", _common(info, "index.html", "") | {"treatments": listing}),
-        *(_treatment_page(info, t) for t in site.treatments),
+def site_pages(info: SiteInfo, listings: tuple[Listing, ...]) -> tuple[Page, tuple[Page, ...]]:
+    """Return the index page, and the pages that follow the treatments: 404, sitemap, robots."""
+    entries = tuple((treatment_folder(t.slug), t) for t in listings)
+    sitemap = [(_url(info, "index.html"), None)] + [(_url(info, treatment_path(t.slug)), t.reviewed) for t in listings]
+    return Page("index.html", "index.html", _common(info, "index.html", "") | {"treatments": entries}), (
         Page("404.html", "404.html", _common(info, "404.html", urlsplit(info.base_url).path)),
         Page("sitemap.xml", "sitemap.xml", _common(info, "sitemap.xml", "") | {"entries": sitemap}),
         Page("robots.txt", "robots.txt", _common(info, "robots.txt", "") | {"sitemap_url": _url(info, "sitemap.xml")}),
     )
+
+
+def plan_pages(site: CitedSite) -> tuple[Page, ...]:
+    """Return every page of the site, index first, in a stable order."""
+    index, tail = site_pages(site.info, tuple(listing(t) for t in site.treatments))
+    return (index, *(treatment_page(site.info, t) for t in site.treatments), *tail)

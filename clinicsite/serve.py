@@ -21,8 +21,9 @@ from typing import Any, TextIO
 from urllib.parse import unquote
 
 from clinicsite import pipeline
+from clinicsite.cache import BuildCache
 from clinicsite.diagnostics import FORMATTERS, Diagnostic, format_text
-from clinicsite.output import OutputError
+from clinicsite.output import OutputError, recover
 from clinicsite.render import CSP, DEV_CSP
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
@@ -103,11 +104,14 @@ li{{margin:.5rem 0}}code{{white-space:pre-wrap;word-break:break-word}}</style>
 """.encode()
 
 
-def rebuild(args: argparse.Namespace, stdout: TextIO, app: PreviewApp | None = None) -> bool:
-    """Build once, print the outcome with its duration, and return True on success."""
+def rebuild(args: argparse.Namespace, stdout: TextIO, app: PreviewApp | None = None, cache: BuildCache | None = None) -> bool:
+    """Build once, print the outcome with its duration, and return True on success.
+
+    cache, kept from build to build, lets unchanged treatments and files be reused.
+    """
     started = time.perf_counter()
     try:
-        outcome = pipeline.build(args.content, args.out, args.layouts, args.today)
+        outcome = pipeline.build(args.content, args.out, args.layouts, args.today, cache)
     except OutputError as exc:
         print(f"error: {exc}", file=stdout, flush=True)
         return False
@@ -126,14 +130,18 @@ def serve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from livereload import Server
 
     app = PreviewApp(Path(args.out))
-    rebuild(args, stdout, app)
+    cache = BuildCache()
+    rebuild(args, stdout, app, cache)
     if not Path(args.out).is_dir():
         print("error: no site to serve yet; fix the errors above and run again", file=stderr)
         return 1
     server = Server(app)
     for folder in (args.content, args.layouts):
-        server.watch(str(folder), lambda: rebuild(args, stdout, app), delay=0.2)
+        server.watch(str(folder), lambda: rebuild(args, stdout, app, cache), delay=0.2)
     url = f"http://{args.host}:{args.port}/"
     print(f"serving {args.out} on {url} (Ctrl-C to stop)", file=stdout, flush=True)
-    server.serve(port=args.port, host=args.host, debug=False, open_url_delay=0.5 if args.open else None, restart_delay=0)
+    try:
+        server.serve(port=args.port, host=args.host, debug=False, open_url_delay=0.5 if args.open else None, restart_delay=0)
+    finally:
+        recover(Path(args.out))  # the replaced site kept as the next rebuild's stage
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import difflib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from inspect import isclass
 from types import NoneType, UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -17,7 +18,8 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 import clinicsite.evidence as evidence
 from clinicsite.diagnostics import Diagnostic, error, warning
-from clinicsite.loader import ContentTree, Document, Path_, TreatmentFiles
+from clinicsite.documents import Document, Path_
+from clinicsite.loader import ContentTree, TreatmentFiles
 from clinicsite.markup import has_block_markup
 from clinicsite.model import TREATMENT_SCHEMAS, Faq, Item, Overview, Policy, SideEffect, Site, SiteInfo, Source, Treatment
 from clinicsite.policy import ActivePolicy, active_policy, default_ids
@@ -112,7 +114,7 @@ def _translate(err: Any, schema: Any, doc: Document) -> Diagnostic:
     if kind == "extra_forbidden":
         model = _model_at(schema, loc[:-1])
         hint = _suggest(name, model.model_fields if model else ())
-        return error(doc.key_positions.get(loc, doc.locate(loc)), "field-unknown", f"unknown field '{name}'{hint}")
+        return error(doc.locate_key(loc), "field-unknown", f"unknown field '{name}'{hint}")
     if kind in ("missing", "accessed_required"):
         at = doc.locate(loc[:-1])
         if name == "cite":
@@ -192,13 +194,18 @@ def _check_references(treatment: Treatment, files: TreatmentFiles, info: SiteInf
     return problems
 
 
-def _unused_sources(doc: Document, sources: list[Source], treatments: Iterable[Treatment]) -> list[Diagnostic]:
-    cited = {c.source for t in treatments for _, _, claim in t.claims() for c in claim.cite}
+def unused_sources(doc: Document, sources: list[Source], cited: set[str]) -> list[Diagnostic]:
+    """Return a warning for each source that no claim cites (cited: every cited source id)."""
     return [
         warning(doc.locate((i, "id")), "source-unused", f"source '{s.id}' is not cited by any claim; cite it or remove it")
         for i, s in enumerate(sources)
         if s.id not in cited
     ]
+
+
+def cited_sources(treatment: Treatment) -> set[str]:
+    """Return the ids of the sources a treatment's claims cite."""
+    return {c.source for _, _, claim in treatment.claims() for c in claim.cite}
 
 
 def _policy(doc: Document | None, problems: list[Diagnostic]) -> ActivePolicy:
@@ -214,11 +221,20 @@ def _policy(doc: Document | None, problems: list[Diagnostic]) -> ActivePolicy:
     return active_policy(policy)
 
 
-def validate_content(tree: ContentTree, today: datetime.date | None = None) -> tuple[Site | None, list[Diagnostic]]:
-    """Return the validated site (None when any error was found) and every problem.
+@dataclass(frozen=True)
+class SiteFacts:
+    """The validated site-wide records each treatment is checked against."""
 
-    today is the date review freshness and source dates are checked against.
-    """
+    info: SiteInfo | None
+    source_list: list[Source] | None
+    sources: dict[str, Source] | None
+    policy: ActivePolicy
+    on: datetime.date
+    """The date review freshness and source dates are checked against."""
+
+
+def validate_site_files(tree: ContentTree, today: datetime.date | None = None) -> tuple[SiteFacts, list[Diagnostic]]:
+    """Return the validated site, sources and policy documents, and their problems."""
     on = today or evidence.today()
     problems: list[Diagnostic] = []
     info: SiteInfo | None = _validate_doc(tree.site, SiteInfo, problems)
@@ -231,17 +247,35 @@ def validate_content(tree: ContentTree, today: datetime.date | None = None) -> t
         problems += _unique_ids(tree.sources, (), source_list)
         problems += evidence.source_problems(tree.sources, source_list, on)
         sources = {s.id: s for s in source_list}
+    return SiteFacts(info, source_list, sources, policy, on), problems
+
+
+def validate_treatment(files: TreatmentFiles, facts: SiteFacts) -> tuple[Treatment | None, list[Diagnostic]]:
+    """Return one treatment (None when its files are incomplete or invalid) and its problems."""
+    problems: list[Diagnostic] = []
+    treatment = _validate_treatment(files, problems)
+    if treatment is not None:
+        problems += _check_references(treatment, files, facts.info, facts.sources)
+        if facts.sources is not None:
+            problems += evidence.treatment_problems(treatment, files.documents, facts.sources, facts.info, facts.policy, facts.on)
+    return treatment, problems
+
+
+def validate_content(tree: ContentTree, today: datetime.date | None = None) -> tuple[Site | None, list[Diagnostic]]:
+    """Return the validated site (None when any error was found) and every problem.
+
+    today is the date review freshness and source dates are checked against.
+    """
+    facts, problems = validate_site_files(tree, today)
     treatments = []
     for files in tree.treatments:
-        treatment = _validate_treatment(files, problems)
+        treatment, found = validate_treatment(files, facts)
+        problems += found
         if treatment is not None:
-            problems += _check_references(treatment, files, info, sources)
-            if sources is not None:
-                problems += evidence.treatment_problems(treatment, files.documents, sources, info, policy, on)
             treatments.append(treatment)
     all_valid = len(treatments) == len(tree.treatments) and all(t.complete for t in tree.treatments)
-    if source_list is not None and tree.sources is not None and all_valid:
-        problems += _unused_sources(tree.sources, source_list, treatments)
-    if info is None or sources is None or any(p.severity == "error" for p in problems):
+    if facts.source_list is not None and tree.sources is not None and all_valid:
+        problems += unused_sources(tree.sources, facts.source_list, set().union(*map(cited_sources, treatments)))
+    if facts.info is None or facts.sources is None or any(p.severity == "error" for p in problems):
         return None, problems
-    return Site(info, sources, tuple(treatments)), problems
+    return Site(facts.info, facts.sources, tuple(treatments)), problems

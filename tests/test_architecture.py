@@ -18,6 +18,7 @@ PACKAGE = PROJECT / "clinicsite"
 RANK: dict[str, float] = {
     "diagnostics": 0,
     "model": 1,
+    "documents": 0.9,
     "loader": 1,
     "markup": 1,
     "policy": 1.5,
@@ -30,6 +31,7 @@ RANK: dict[str, float] = {
     "routes": 3,
     "render": 4,
     "output": 5,
+    "cache": 5.5,
     "pipeline": 6,
     "serve": 7,
     "cli": 8,

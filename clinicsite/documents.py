@@ -1,0 +1,195 @@
+"""YAML text -> a Document: plain data with the position of every key and value.
+
+YAML is composed to nodes (never constructed into Python objects), so no tag can run
+code, duplicate keys are caught, and each scalar stays text: the schema decides what a
+`no` or `2008` means, not YAML 1.1's resolver.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from clinicsite.diagnostics import Diagnostic, Location, error
+
+try:  # the C parser is ~10x faster; fall back to pure Python where libyaml is absent
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+#: A value's path inside its document: mapping keys and list indices from the root.
+Path_ = tuple[str | int, ...]
+
+#: Deepest nesting of lists and mappings accepted; content needs about six levels. Deeper
+#: input is refused with a located error before it can exhaust the parser's recursion.
+MAX_DEPTH = 40
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_STANDARD_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")}
+
+
+@dataclass(frozen=True)
+class Document:
+    """One YAML file: its data as plain Python values and where each value was written."""
+
+    path: str
+    """The file's path as shown in diagnostics (relative to the working folder when inside it)."""
+    data: Any
+    """Mappings, lists, strings and None; every scalar is a string or None."""
+    marks: dict[Path_, yaml.Mark | None] = field(repr=False)
+    """Path of each value -> the parser's mark of its first character (made a Location only when shown)."""
+    key_marks: dict[Path_, yaml.Mark] = field(repr=False)
+    """Path of each mapping value -> the mark of its key (for 'unknown field' errors)."""
+
+    def _at(self, mark: yaml.Mark | None) -> Location:
+        return Location(self.path, mark.line + 1, mark.column + 1) if mark is not None else Location(self.path)
+
+    @property
+    def positions(self) -> dict[Path_, Location]:
+        """Return the position of every value by its path."""
+        return {path: self._at(mark) for path, mark in self.marks.items()}
+
+    @property
+    def key_positions(self) -> dict[Path_, Location]:
+        """Return the position of every mapping value's key by the value's path."""
+        return {path: self._at(mark) for path, mark in self.key_marks.items()}
+
+    def locate(self, path: Path_) -> Location:
+        """Return the position of the value at path, or of its nearest written ancestor."""
+        while path not in self.marks:
+            path = path[:-1]
+        return self._at(self.marks[path])
+
+    def locate_key(self, path: Path_) -> Location:
+        """Return the position of the key of the value at path, or else of the value (see locate)."""
+        return self._at(self.key_marks[path]) if path in self.key_marks else self.locate(path)
+
+
+class _Converter:
+    """Turn a composed node graph into plain data plus position tables."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.marks: dict[Path_, yaml.Mark | None] = {}
+        self.key_marks: dict[Path_, yaml.Mark] = {}
+        self.diagnostics: list[Diagnostic] = []
+        self._seen: set[int] = set()
+
+    def at(self, node: yaml.Node) -> Location:
+        mark = node.start_mark
+        return Location(self.path, mark.line + 1, mark.column + 1)
+
+    def convert(self, node: yaml.Node, path: Path_) -> Any:
+        self.marks[path] = node.start_mark
+        if len(path) > MAX_DEPTH:
+            self.diagnostics.append(error(self.at(node), "yaml-too-deep", _TOO_DEEP))
+            return None
+        if id(node) in self._seen:  # an alias: refusing it also defuses "billion laughs"
+            self.diagnostics.append(
+                error(
+                    self.at(node),
+                    "yaml-alias",
+                    "this value is reused through a YAML anchor and alias (&name, *name), which content may not use; write the value out each time",
+                )
+            )
+            return None
+        self._seen.add(id(node))
+        if node.tag not in _STANDARD_TAGS:
+            self.diagnostics.append(error(self.at(node), "yaml-tag", f"the tag '{node.tag}' is not allowed in content; remove it"))
+            return None
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.ScalarNode) and not node.style and node.value in _NULLS:
+            return None
+        return str(node.value)
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _STANDARD_TAGS:
+                self.diagnostics.append(error(self.at(key_node), "yaml-key", "a key must be plain text, like 'title:'"))
+                continue
+            key = str(key_node.value)
+            if key in result:
+                first = self.key_marks[(*path, key)].line + 1
+                self.diagnostics.append(
+                    error(self.at(key_node), "yaml-duplicate-key", f"duplicate key '{key}' (first written at line {first}); keep one of them")
+                )
+                continue
+            self.key_marks[(*path, key)] = key_node.start_mark
+            result[key] = self.convert(value_node, (*path, key))
+        return result
+
+
+def _location_after(before: str, shown: str) -> Location:
+    """Return the position of the character that follows the text `before`."""
+    return Location(shown, before.count("\n") + 1, len(before.rsplit("\n", 1)[-1]) + 1)
+
+
+def decode(raw: bytes, shown: str) -> tuple[str | None, list[Diagnostic]]:
+    """Return raw as text (None when it is not UTF-8) and the problem, located at the first bad byte."""
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        location = _location_after(raw[: exc.start].decode("utf-8", "replace"), shown)
+        message = f"byte 0x{raw[exc.start]:02x} is not UTF-8; save the file as UTF-8"
+        return None, [error(location, "yaml-encoding", message)]
+
+
+_TOO_DEEP = f"lists and mappings are nested more than {MAX_DEPTH} levels deep here; content needs only a few levels, so flatten it"
+
+
+def _too_deep(text: str, shown: str) -> Diagnostic:
+    """Return where text first nests deeper than MAX_DEPTH, found without recursion (the event stream)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH and event.start_mark is not None:
+                mark = event.start_mark
+                return error(Location(shown, mark.line + 1, mark.column + 1), "yaml-too-deep", _TOO_DEEP)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return error(Location(shown), "yaml-too-deep", _TOO_DEEP)
+
+
+def _syntax_error(exc: yaml.YAMLError, text: str, shown: str) -> Diagnostic:
+    if isinstance(exc, yaml.reader.ReaderError):  # a character YAML forbids; it has no mark
+        # libyaml counts UTF-8 bytes, the pure-Python reader counts characters
+        counted_in_bytes = exc.encoding != "unicode"
+        before = text.encode()[: exc.position].decode(errors="ignore") if counted_in_bytes else text[: exc.position]
+        location = _location_after(before, shown)
+        character = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        return error(location, "yaml-syntax", f"the character U+{character:04X} is not allowed in YAML; delete it")
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    location = Location(shown, mark.line + 1, mark.column + 1) if mark else Location(shown)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    message = f"{context}, {problem}" if context else str(problem)
+    lines = text.splitlines()
+    line = lines[mark.line] if mark and mark.line < len(lines) else ""
+    if "\t" in line[: (mark.column + 1) if mark else 0]:
+        message += "; a tab was found: indent with spaces, not tabs"
+    return error(location, "yaml-syntax", f"invalid YAML: {message}")
+
+
+def parse_yaml(text: str, shown: str) -> tuple[Document | None, list[Diagnostic]]:
+    """Return the document parsed from text (None on a syntax error) and its problems."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        return None, [_syntax_error(exc, text, shown)]
+    except RecursionError:
+        return None, [_too_deep(text, shown)]
+    converter = _Converter(shown)
+    data = converter.convert(node, ()) if node is not None else None
+    if node is None:
+        converter.marks[()] = None
+    document = Document(shown, data, converter.marks, converter.key_marks)
+    return document, converter.diagnostics
+
+
+__all__ = ["MAX_DEPTH", "Document", "Path_", "decode", "parse_yaml"]

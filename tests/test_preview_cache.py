@@ -1,0 +1,100 @@
+"""serve's rebuilds reuse results and files by content hash, and still give exactly a fresh build."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from bench.generate import generate
+from clinicsite import pipeline
+from clinicsite.cache import BuildCache
+from clinicsite.diagnostics import format_text
+from tests.conftest import TODAY
+
+PAGE = "treatments/treatment-0002/index.html"
+OTHER = "treatments/treatment-0001/index.html"
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def _same_as_fresh(content: Path, layouts: Path, out: Path, cache: BuildCache, scratch: Path) -> None:
+    cached = pipeline.build(content, out, layouts, TODAY, cache)
+    fresh = pipeline.build(content, scratch / "fresh", layouts, TODAY)
+    assert [format_text(d) for d in cached.diagnostics] == [format_text(d) for d in fresh.diagnostics]
+    assert snapshot(out) == snapshot(scratch / "fresh")
+
+
+def test_cached_rebuilds_match_fresh_builds_after_every_kind_of_change(tmp_path: Path) -> None:
+    content = generate(tmp_path, 4, TODAY)
+    layouts = tmp_path / "layouts"
+    shutil.copytree(pipeline.DEFAULT_LAYOUTS, layouts)
+    out, cache = tmp_path / "site", BuildCache()
+    _same_as_fresh(content, layouts, out, cache, tmp_path)
+    benefits = content / "treatments/treatment-0002/benefits.yaml"
+    _edit(benefits, 'text: "', 'text: "Again, ')  # one claim
+    _same_as_fresh(content, layouts, out, cache, tmp_path)
+    _edit(benefits, 'text: "Again, ', 'text: "')  # and back: the spare still holds this version
+    _same_as_fresh(content, layouts, out, cache, tmp_path)
+    _edit(content / "site.yaml", "name: ", "name: The New ")  # site-wide: every page
+    _same_as_fresh(content, layouts, out, cache, tmp_path)
+    _edit(content / "sources.yaml", "title: Source number 1 ", "title: Source number one ")
+    _same_as_fresh(content, layouts, out, cache, tmp_path)
+    _edit(layouts / "base.html", "<body>", "<body>\n<!-- changed -->")
+    _same_as_fresh(content, layouts, out, cache, tmp_path)
+    shutil.move(content / "treatments/treatment-0003", tmp_path / "aside")  # a page goes
+    _same_as_fresh(content, layouts, out, cache, tmp_path)
+    assert not (out / "treatments/treatment-0003").exists()
+    shutil.move(tmp_path / "aside", content / "treatments/treatment-0003")  # and comes back
+    _same_as_fresh(content, layouts, out, cache, tmp_path)
+    _edit(benefits, "cite: [", "cites: [")  # an error: nothing is written, the last site stays
+    before = snapshot(out)
+    assert pipeline.build(content, out, layouts, TODAY, cache).errors
+    assert snapshot(out) == before
+
+
+def test_unchanged_files_are_linked_and_changed_ones_never_written_through_a_link(tmp_path: Path) -> None:
+    content = generate(tmp_path, 3, TODAY)
+    out, cache = tmp_path / "site", BuildCache()
+    benefits = content / "treatments/treatment-0002/benefits.yaml"
+    pipeline.build(content, out, today=TODAY, cache=cache)
+    for run in ("First", "Second", "Third"):  # the second and third rebuilds reuse the replaced site as their stage
+        other, old = (out / OTHER).stat().st_ino, (out / PAGE).read_bytes()
+        os.link(out / PAGE, tmp_path / f"kept-{run}")  # the live page's file, whatever happens to out/
+        _edit(benefits, "In cohort", f"Run {run}: in cohort")
+        assert not pipeline.build(content, out, today=TODAY, cache=cache).errors
+        assert (tmp_path / f"kept-{run}").read_bytes() == old  # not written in place
+        assert (out / PAGE).read_bytes() != old and f"Run {run}: in cohort".encode() in (out / PAGE).read_bytes()
+        assert (out / OTHER).stat().st_ino == other  # linked, not written again
+
+
+def test_a_file_changed_behind_the_cache_is_written_again(tmp_path: Path) -> None:
+    content = generate(tmp_path, 2, TODAY)
+    out, cache = tmp_path / "site", BuildCache()
+    for _ in range(2):
+        pipeline.build(content, out, today=TODAY, cache=cache)
+    expected = snapshot(out)
+    with (out / OTHER).open("ab") as page:  # in place: the spare shares this file
+        page.write(b"<!-- edited by hand -->")
+    (out / "index.html").unlink()
+    for _ in range(2):
+        pipeline.build(content, out, today=TODAY, cache=cache)
+        assert snapshot(out) == expected
+
+
+def test_a_cache_used_for_another_output_folder_writes_that_folder_whole(tmp_path: Path) -> None:
+    content = generate(tmp_path, 2, TODAY)
+    cache = BuildCache()
+    for _ in range(2):  # the second write leaves a spare beside a/site
+        pipeline.build(content, tmp_path / "a" / "site", today=TODAY, cache=cache)
+    pipeline.build(content, tmp_path / "b" / "site", today=TODAY, cache=cache)
+    assert snapshot(tmp_path / "b" / "site") == snapshot(tmp_path / "a" / "site")
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["site"]
