@@ -15,9 +15,9 @@ import yaml
 from clinicsite.diagnostics import Diagnostic, Location, error
 
 try:  # the C parser is ~10x faster; fall back to pure Python where libyaml is absent
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
 #: A value's path inside its document: mapping keys and list indices from the root.
 Path_ = tuple[str | int, ...]
@@ -27,6 +27,19 @@ Path_ = tuple[str | int, ...]
 MAX_DEPTH = 40
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _STANDARD_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")}
+_PLAIN_TAGS = {yaml.ScalarNode: "tag:yaml.org,2002:str", yaml.SequenceNode: "tag:yaml.org,2002:seq", yaml.MappingNode: "tag:yaml.org,2002:map"}
+
+
+class _Loader(_SafeLoader):
+    """The safe loader without YAML 1.1's implicit types: every untagged scalar is text.
+
+    Scalars stay text anyway (see above), and guessing int, bool or timestamp with the
+    resolver's regular expressions was a sixth of the time spent loading. Explicit tags
+    (`!!python/object`) never reach resolve, so they are still seen and refused.
+    """
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        return _PLAIN_TAGS[kind]
 
 
 @dataclass(frozen=True)

@@ -9,23 +9,21 @@ the bibliography. It reads validated records only; validate.py decides when to c
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from clinicsite.diagnostics import Diagnostic, error, note, policy_finding, warning
 from clinicsite.documents import Document, Path_
 from clinicsite.model import HUMAN_EVIDENCE, Claim, Faq, Item, Reviewed, SiteInfo, Source, Treatment
-from clinicsite.policy import ActivePolicy
+from clinicsite.policy import ActivePolicy, insensitive
 
 #: Rules a claim's allow entry may name besides the policy's.
 EVIDENCE_RULES = frozenset({"evidence-weak", "number-locator"})
 #: How many days before the next review is due `check` starts warning.
 REVIEW_WARNING_DAYS = 30
 
-_NUMBER = re.compile(
-    r"\d+(?:[.,]\d+)*(?:\s?%)?|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|half|dozen)\b",
-    re.IGNORECASE,
+_NUMBER = insensitive(
+    r"\d+(?:[.,]\d+)*(?:\s?%)?|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|half|dozen)\b"
 )
 
 

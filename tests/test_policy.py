@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from clinicsite.model import Policy
-from clinicsite.policy import DEFAULT_RULES, active_policy
+from clinicsite.policy import DEFAULT_RULES, active_policy, insensitive
 from tests.conftest import PROJECT, Result
 
 #: rule id -> (texts that must trip it, near misses that must not).
@@ -99,6 +100,27 @@ def _rule(rule_id: str, pattern: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
+    ("pattern", "text", "found"),
+    [
+        (r"\bbest\b", "The BEST result", "BEST"),
+        (r"\bbest\b", "ébest", None),  # not ASCII: é is a letter, so no word boundary
+        (r"\bnaïve\b", "NAÏVE", "NAÏVE"),  # a pattern that is not ASCII
+        (r"\bs\b", "\u017f", "\u017f"),  # long s folds to s only under Unicode rules
+        (r"\bk\b", "\u212a", "\u212a"),  # so does the Kelvin sign to k
+        (r"pain\sless", "pain\x1cless", "pain\x1cless"),  # Unicode \s matches \x1c; ASCII \s does not
+        (r"(?u)safe", "SAFE", "SAFE"),  # an inline Unicode flag: compiled once, as written
+        (r"\d+ days", "in 3 days", "3 days"),
+        (r"\d+ days", "in \u0663 days", "\u0663 days"),  # Arabic-Indic three is a digit to Unicode
+    ],
+)
+def test_insensitive_finds_what_unicode_matching_finds(pattern: str, text: str, found: str | None) -> None:
+    match = insensitive(pattern).search(text)
+    assert (match.group(0) if match else None) == found
+    unicode = re.compile(pattern, re.IGNORECASE).search(text)
+    assert (unicode.group(0) if unicode else None) == found
+
+
+@pytest.mark.parametrize(
     "extra",
     [
         [],
@@ -110,6 +132,6 @@ def test_screen_finds_exactly_what_each_rule_finds(extra: list[dict[str, str]]) 
     policy = active_policy(Policy.model_validate({"rules": extra}))
     texts = [t for trips, misses in CASES.values() for t in trips + misses] + ["It is is fine.", "A deal and an offer.", "Plain text."]
     for text in texts:
-        expected = [(rule.id, m.group(0)) for rule, pattern in policy.rules if (m := pattern.search(text))]
+        expected = [(rule.id, m.group(0)) for rule, pattern in policy.rules if (m := pattern.unicode.search(text))]
         assert [(m.rule.id, m.words) for m in policy.matches(text)] == expected, text
     assert (policy.screen is None) == (len(extra) == 2)
