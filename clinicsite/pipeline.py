@@ -1,7 +1,8 @@
 """The only module that knows the order of the stages and when to stop.
 
-`check` runs every stage in memory; `build` is `check` plus writing, and writes only
-when there are no errors. A file that did not load is not validated; an invalid site
+`check` validates the content and compiles the layouts; `render_site` also renders every
+page in memory; `build` is `render_site` plus writing, and writes only when there are no
+errors. A file that did not load is not validated; an invalid site
 is not rendered.
 
 Treatments are independent of each other until the index and the sitemap, so each
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import gc
 import multiprocessing
 import os
 import pickle
@@ -32,7 +34,7 @@ from clinicsite.diagnostics import Diagnostic, sort_diagnostics
 from clinicsite.loader import ContentTree, load_site_files, load_treatment, treatment_folders
 from clinicsite.model import Site, Treatment
 from clinicsite.output import WriteResult, write_site
-from clinicsite.render import File, fresh_memos, make_environment, render_assets, render_page
+from clinicsite.render import File, compile_layouts, fresh_memos, make_environment, render_assets, render_page
 from clinicsite.routes import Listing, listing, site_pages, treatment_page
 from clinicsite.validate import SiteFacts, cited_sources, unused_sources, validate_site_files, validate_treatment
 
@@ -136,11 +138,15 @@ def _run(folders: list[Path], job: _Job) -> list[TreatmentResult]:
         return [_treatment(folder, job) for folder in folders]
     global _JOB
     _JOB = job
+    # What the workers inherit is never garbage: freezing it spares their collector from
+    # scanning it again and again, and their memory pages from being copied to do so.
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             chunks = [folders[i : i + CHUNK] for i in range(0, len(folders), CHUNK)]
             return [result for chunk in pool.imap(_work, chunks) for result in chunk]
     finally:
+        gc.unfreeze()
         _JOB = None
 
 
@@ -196,28 +202,49 @@ def _outcome(job: _Job, tree: ContentTree, results: list[TreatmentResult], probl
         problems += unused_sources(tree.sources, facts.source_list, set().union(*(r.cited for r in results)))
     if facts.info is None or facts.sources is None or any(p.severity == "error" for p in problems):
         return Outcome(sort_diagnostics(problems), None, ())
+    if not job.render:
+        return Outcome(sort_diagnostics(problems), _site(facts, results), (), counts=(len(results), len(facts.sources)))
     files, found = _site_files(job, results, cache)
+    return Outcome(sort_diagnostics(problems + found), _site(facts, results), tuple(files), counts=(len(results), len(facts.sources)))
+
+
+def _site(facts: SiteFacts, results: list[TreatmentResult]) -> Site | None:
+    """Return the validated site, when every treatment was validated in this process."""
     treatments = tuple(r.treatment for r in results if r.treatment is not None)
-    site = Site(facts.info, facts.sources, treatments) if len(treatments) == len(results) else None
-    return Outcome(sort_diagnostics(problems + found), site, tuple(files), counts=(len(results), len(facts.sources)))
+    assert facts.info is not None and facts.sources is not None
+    return Site(facts.info, facts.sources, treatments) if len(treatments) == len(results) else None
 
 
-def check(content: Path, layouts: Path = DEFAULT_LAYOUTS, today: datetime.date | None = None, cache: BuildCache | None = None) -> Outcome:
-    """Return every problem in content and layouts, rendering in memory, writing nothing.
-
-    today is the date review freshness is judged on (default: the real today). cache, kept
-    by a long-running process, lets unchanged treatments be taken from the last run.
-    """
+def _stages(content: Path, layouts: Path, today: datetime.date | None, cache: BuildCache | None, render: bool) -> Outcome:
     tree, problems = load_site_files(content)
     facts, found = validate_site_files(tree, today)
     problems += found
     folders, found = treatment_folders(content)
     problems += found
-    render = not any(p.severity == "error" for p in problems)
     env, layouts_key = _environment(layouts, cache)
+    if not render:
+        problems += compile_layouts(env, layouts)
+    render = render and not any(p.severity == "error" for p in problems)
     key = _shared_key(tree, layouts_key, facts.on, render) if cache is not None else b""
     job = _Job(content, facts, render, env, layouts, key)
     return _outcome(job, tree, _results(folders, job, cache), problems, cache)
+
+
+def check(content: Path, layouts: Path = DEFAULT_LAYOUTS, today: datetime.date | None = None) -> Outcome:
+    """Return every problem in content, and the layouts' syntax errors; render nothing, write nothing.
+
+    today is the date review freshness is judged on (default: the real today). An error a
+    layout makes only while rendering (an undefined variable) is found by render_site and build.
+    """
+    return _stages(content, layouts, today, None, render=False)
+
+
+def render_site(content: Path, layouts: Path = DEFAULT_LAYOUTS, today: datetime.date | None = None, cache: BuildCache | None = None) -> Outcome:
+    """Return check's problems plus layout errors, and every file of the site rendered in memory.
+
+    cache, kept by a long-running process, lets unchanged treatments be taken from the last run.
+    """
+    return _stages(content, layouts, today, cache, render=True)
 
 
 def build(content: Path, out: Path, layouts: Path = DEFAULT_LAYOUTS, today: datetime.date | None = None, cache: BuildCache | None = None) -> Outcome:
@@ -226,7 +253,7 @@ def build(content: Path, out: Path, layouts: Path = DEFAULT_LAYOUTS, today: date
     With a cache, files unchanged since its last write are linked from out, not written
     again. Raises OutputError when the site could not be written; out is then unchanged.
     """
-    outcome = check(content, layouts, today, cache)
+    outcome = render_site(content, layouts, today, cache)
     if outcome.errors or outcome.counts is None:
         return outcome
     previous = cache.written if cache is not None else None

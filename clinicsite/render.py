@@ -266,6 +266,17 @@ def render_page(env: jinja2.Environment, page: Page, layouts: Path) -> File | Di
     return File(page.path, text.encode("utf-8"))
 
 
+def compile_layouts(env: jinja2.Environment, layouts: Path) -> list[Diagnostic]:
+    """Return the errors found compiling every layout and partial (not the assets), rendering nothing."""
+    problems = []
+    for name in env.list_templates(filter_func=lambda n: not n.startswith(f"{ASSETS}/") and n.endswith((".html", ".xml", ".txt"))):
+        try:
+            env.get_template(name)
+        except Exception as exc:  # a syntax error, or a file that is not UTF-8
+            problems.append(error(_layout_location(exc, layouts), "layout-error", f"{type(exc).__name__}: {exc}"))
+    return problems
+
+
 def render_assets(layouts: Path) -> list[File]:
     """Return the layout assets (CSS) as files, copied unchanged."""
     folder = layouts / ASSETS

@@ -40,7 +40,7 @@ def _with_errors(content: Path) -> None:
 def _run(content: Path, parallel: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], dict[str, bytes], int | None]:
     monkeypatch.setattr(pipeline, "PARALLEL_FROM", 1 if parallel else 10**9)
     monkeypatch.setattr(pipeline, "_workers", lambda: 2)
-    outcome = pipeline.check(content, today=TODAY)
+    outcome = pipeline.render_site(content, today=TODAY)
     return [format_text(d) for d in outcome.diagnostics], {f.path: f.content for f in outcome.files}, outcome.errors
 
 
@@ -68,5 +68,5 @@ def test_workers_do_not_send_treatments_back(tmp_path: Path, monkeypatch: pytest
     content = generate(tmp_path, 3, TODAY)
     monkeypatch.setattr(pipeline, "PARALLEL_FROM", 1)
     monkeypatch.setattr(pipeline, "_workers", lambda: 2)
-    outcome = pipeline.check(content, today=TODAY)
+    outcome = pipeline.render_site(content, today=TODAY)
     assert outcome.site is None and outcome.counts == (3, 200) and not outcome.errors

@@ -41,6 +41,21 @@ def test_template_syntax_error_is_located(project: Path) -> None:
     assert result.lines[0].startswith("layouts/robots.txt:2:1: error: TemplateSyntaxError:")
 
 
+def test_check_compiles_every_layout_and_partial_but_renders_none(project: Path) -> None:
+    layouts = copy_layouts(project)
+    (layouts / "assets" / "site.css").write_text("a { content: '{% not a tag'; }\n")  # assets are not templates
+    page = layouts / "404.html"
+    page.write_text(page.read_text().replace("{% block main %}", "{% block main %}{{ site.no_such_field }}", 1))
+    assert run_cli("check", "--layouts", layouts).code == 0
+    assert run_cli("build", "--layouts", layouts).code == 1  # found only by rendering
+    partial = layouts / "partials" / "claims.html"
+    partial.write_text(partial.read_text() + "{% endfor %}\n")
+    result = run_cli("check", "--layouts", layouts)
+    assert result.code == 1 and len(result.lines) == 1
+    assert result.lines[0].startswith("layouts/partials/claims.html:10:1: error: TemplateSyntaxError:")
+    assert not (project / "site").exists()
+
+
 def test_page_shows_every_claim_and_every_citation_lands(project: Path) -> None:
     assert run_cli("build").code == 0
     html = (project / "site/treatments/sample-treatment/index.html").read_text()
@@ -161,6 +176,6 @@ def test_treatment_structured_data(project: Path) -> None:
 
 def test_built_pages_carry_the_strict_csp_and_the_preview_relaxes_only_script() -> None:
     content = FIXTURES / "valid" / "content"
-    built = {f.path: f.content.decode() for f in pipeline.check(content).files}
+    built = {f.path: f.content.decode() for f in pipeline.render_site(content).files}
     assert f'<meta http-equiv="Content-Security-Policy" content="{CSP}">' in built["treatments/sample-treatment/index.html"]
     assert DEV_CSP.replace(" 'unsafe-inline'", "") == CSP
