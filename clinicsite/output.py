@@ -78,6 +78,45 @@ def _stamp(path: Path) -> Stamp:
     return status.st_ino, status.st_size, status.st_mtime_ns
 
 
+@dataclass(frozen=True)
+class Staged:
+    """A file a worker process already wrote into the stage (see open_stage): its path and size."""
+
+    path: str
+    size: int
+
+
+def open_stage(out: Path, protected: tuple[Path, ...] = ()) -> Path:
+    """Return a new, empty stage beside out, for worker processes to write pages into with put.
+
+    Hand it to write_site with what was put; delete it if the site is not written. A build
+    killed meanwhile leaves it to the next build's recover.
+    """
+    _refuse_unsafe(out, protected)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        recover(out)
+        stage = Path(tempfile.mkdtemp(prefix=_prefixes(out)[0], dir=out.parent))
+        os.chmod(stage, 0o755)  # mkdtemp makes it private; a web server must read the site
+    except OSError as exc:
+        raise OutputError(f"could not write the site to '{out}': {exc.strerror or exc}") from exc
+    return stage
+
+
+def put(stage: Path, file: File) -> Staged:
+    """Write one new file into a stage made by open_stage (any process may)."""
+    if not _inside(file.path):
+        raise OutputError(f"refusing to write '{file.path}' outside the output folder")
+    target = stage / file.path
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "xb") as handle:
+            handle.write(file.content)
+    except OSError as exc:
+        raise OutputError(f"could not write the site to '{stage.parent}': {exc.strerror or exc}") from exc
+    return Staged(file.path, len(file.content))
+
+
 def _reuse(file: File, target: Path, out: Path, previous: WriteResult | None) -> bool:
     """Link target to out's copy of file when the last write left exactly these bytes there."""
     before = previous.written.get(file.path) if previous else None
@@ -197,16 +236,16 @@ def _spare_for(out: Path, previous: WriteResult | None) -> tuple[Path, Written] 
     return spare if spare[0].is_dir() else None
 
 
-def _fill(files: tuple[File, ...], out: Path, previous: WriteResult | None) -> tuple[Path, WriteResult]:
-    """Return a stage holding files: the previous write's spare brought up to date, else a new folder."""
-    found = _spare_for(out, previous)
+def _fill(files: tuple[File, ...], out: Path, previous: WriteResult | None, ready: Path | None) -> tuple[Path, WriteResult]:
+    """Return a stage holding files: ready (from open_stage), the previous write's spare brought up to date, or a new folder."""
+    found = _spare_for(out, previous) if ready is None else None
     if found is not None:
         spare, held = found
         try:
             return spare, _stage(files, spare, out, previous, dict(held))
         except OSError:  # something changed in the spare behind our back: start afresh
             shutil.rmtree(spare, ignore_errors=True)
-    stage = Path(tempfile.mkdtemp(prefix=_prefixes(out)[0], dir=out.parent))
+    stage = ready or Path(tempfile.mkdtemp(prefix=_prefixes(out)[0], dir=out.parent))
     try:
         os.chmod(stage, 0o755)  # mkdtemp makes it private; a web server must read the site
         return stage, _stage(files, stage, out, previous, {})
@@ -215,21 +254,36 @@ def _fill(files: tuple[File, ...], out: Path, previous: WriteResult | None) -> t
         raise
 
 
-def write_site(files: tuple[File, ...], out: Path, protected: tuple[Path, ...] = (), previous: WriteResult | None = None) -> WriteResult:
+def write_site(
+    files: tuple[File, ...],
+    out: Path,
+    protected: tuple[Path, ...] = (),
+    previous: WriteResult | None = None,
+    staged: tuple[Path, tuple[Staged, ...]] | None = None,
+) -> WriteResult:
     """Write files as the complete content of out, replacing what was there at once.
 
     previous, the result of the last write to out (the preview server's rebuilds), lets
     files it left unchanged be hard-linked instead of written again, and keeps the
     replaced site as a spare: the next write brings it up to date as its stage, so the
-    site's folders are neither made nor deleted again.
+    site's folders are neither made nor deleted again. staged: a stage from open_stage
+    and the files already put there; files are added to it and it is swapped in.
     """
     _refuse_unsafe(out, protected)
     out.parent.mkdir(parents=True, exist_ok=True)
-    recover(out, keep=previous.spare[0] if previous is not None and previous.spare is not None else None)
+    ready, done = staged or (None, ())
+    if ready is None:
+        recover(out, keep=previous.spare[0] if previous is not None and previous.spare is not None else None)
     try:
-        stage, result = _fill(files, out, previous)
+        stage, result = _fill(files, out, previous, ready)
     except OSError as exc:
         raise OutputError(f"could not write the site to '{out}': {exc.strerror or exc}") from exc
+    result = dataclasses.replace(result, files=result.files + len(done), bytes=result.bytes + sum(s.size for s in done))
+    return _put_in_place(stage, out, result, previous)
+
+
+def _put_in_place(stage: Path, out: Path, result: WriteResult, previous: WriteResult | None) -> WriteResult:
+    """Swap a complete stage in for out; with previous (the preview server), keep the old site as the spare."""
     try:
         spare = _swap(stage, out, keep_old=previous is not None)
     except OSError as exc:

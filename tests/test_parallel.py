@@ -70,3 +70,27 @@ def test_workers_do_not_send_treatments_back(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setattr(pipeline, "_workers", lambda: 2)
     outcome = pipeline.render_site(content, today=TODAY)
     assert outcome.site is None and outcome.counts == (3, 200) and not outcome.errors
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_workers_write_their_pages_into_the_stage_and_a_failed_build_leaves_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    content = generate(tmp_path / "c", 25, TODAY)
+    monkeypatch.setattr(pipeline, "_workers", lambda: 2)
+    monkeypatch.setattr(pipeline, "PARALLEL_FROM", 10**9)
+    serial = pipeline.build(content, tmp_path / "serial", today=TODAY)
+    monkeypatch.setattr(pipeline, "PARALLEL_FROM", 1)
+    parallel = pipeline.build(content, tmp_path / "site", today=TODAY)
+    assert parallel.staged is not None and len(parallel.staged[1]) == 25  # the pages came from the workers
+    assert serial.staged is None and serial.written is not None and parallel.written is not None
+    assert (parallel.written.files, parallel.written.bytes) == (serial.written.files, serial.written.bytes)
+    assert _tree(tmp_path / "site") == _tree(tmp_path / "serial")
+    before = _tree(tmp_path / "site")
+    faqs = content / "treatments" / "treatment-0019" / "faqs.yaml"  # one treatment's error: the others' pages were written
+    faqs.write_text(faqs.read_text().replace("cite: [", "cites: [", 1))
+    failed = pipeline.build(content, tmp_path / "site", today=TODAY)
+    assert failed.errors and failed.written is None
+    assert _tree(tmp_path / "site") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "serial", "site"]  # no stage left behind
