@@ -57,12 +57,12 @@ def _evidence_findings(name: str, claim: Claim, sources: dict[str, Source]) -> I
             yield Finding(
                 "evidence-weak", "warning", f"this claim rests only on {_kind_words(cited)}; cite a study in people or a review, or say why in 'allow'"
             )
-    number = _NUMBER.search(claim.text)
-    if number and not any(c.locator for c in claim.cite):
+    number = _NUMBER.find(claim.text)
+    if number is not None and not any(c.locator for c in claim.cite):
         yield Finding(
             "number-locator",
             "error",
-            f"the claim quotes a number ('{number.group(0)}'); add a locator to a citation, e.g. {{source: ID, locator: \"Table 2\"}}",
+            f"the claim quotes a number ('{number}'); add a locator to a citation, e.g. {{source: ID, locator: \"Table 2\"}}",
         )
 
 

@@ -7,7 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from clinicsite.evidence import _NUMBER
 from clinicsite.model import Policy
 from clinicsite.policy import DEFAULT_RULES, active_policy, insensitive
 from tests.conftest import PROJECT, Result
@@ -111,13 +114,32 @@ def _rule(rule_id: str, pattern: str) -> dict[str, str]:
         (r"(?u)safe", "SAFE", "SAFE"),  # an inline Unicode flag: compiled once, as written
         (r"\d+ days", "in 3 days", "3 days"),
         (r"\d+ days", "in \u0663 days", "\u0663 days"),  # Arabic-Indic three is a digit to Unicode
+        (r"\bbe[s-t]+\b", "The BEST result", "BEST"),  # searched lowercased, shown as written
+        (r"[!-_]x", "bx", "bx"),  # ignoring case, this range holds every letter: not searched lowercased
+        (r"[\x41-\x5a]", "b", "b"),  # nor are capitals written as escapes
+        (r"a(?!(?-i:b))", "aB", "a"),  # nor flags and lookarounds
     ],
 )
 def test_insensitive_finds_what_unicode_matching_finds(pattern: str, text: str, found: str | None) -> None:
-    match = insensitive(pattern).search(text)
-    assert (match.group(0) if match else None) == found
+    assert insensitive(pattern).find(text) == found
     unicode = re.compile(pattern, re.IGNORECASE).search(text)
     assert (unicode.group(0) if unicode else None) == found
+
+
+#: The built-in rules, the number pattern and the combined screen, and patterns of each kind _LOWERABLE refuses.
+PATTERNS = [rule.pattern for rule in DEFAULT_RULES] + [_NUMBER.unicode.pattern, active_policy(None).screen.unicode.pattern]  # type: ignore[union-attr]
+PATTERNS += [r"[!-_]+", r"[\x41-\x5a]", r"a(?!(?-i:b))", r"\bk\b", r"x\sy", r"[^a-z]+", r"(?P<w>ab)\1?", r"[a-z-]+ \d"]
+
+
+@settings(max_examples=300)
+@given(
+    pattern=st.sampled_from(PATTERNS),
+    text=st.text(alphabet=st.sampled_from("abkssyxABKSYX -_!?%'0123456789\x1c\u017f\u212a\u0663é"), max_size=30)
+    | st.sampled_from([t for trips, misses in CASES.values() for t in trips + misses]).map(str.upper),
+)
+def test_insensitive_agrees_with_unicode_matching_on_any_text(pattern: str, text: str) -> None:
+    unicode = re.compile(pattern, re.IGNORECASE).search(text)
+    assert insensitive(pattern).find(text) == (unicode.group(0) if unicode else None)
 
 
 @pytest.mark.parametrize(
