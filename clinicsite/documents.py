@@ -155,17 +155,30 @@ def decode(raw: bytes, shown: str) -> tuple[str | None, list[Diagnostic]]:
 _TOO_DEEP = f"lists and mappings are nested more than {MAX_DEPTH} levels deep here; content needs only a few levels, so flatten it"
 
 
+#: libyaml 0.2.6 (bundled from PyYAML 6.0.4 on) refuses nesting past 1,000 levels with this
+#: problem; the same file is reported as too deep, at our limit, whichever libyaml parses it.
+_LIBYAML_TOO_DEEP = "exceeded maximum nesting depth"
+
+
 def _too_deep(text: str, shown: str) -> Diagnostic:
-    """Return where text first nests deeper than MAX_DEPTH, found without recursion (the event stream)."""
+    """Return where text first nests deeper than MAX_DEPTH, found without recursion (the event stream).
+
+    The pure-Python parser is used: libyaml's scanner reads ahead and may stop at its own
+    limit before handing over the event that passes ours. This runs only for a refused file.
+    """
     depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH and event.start_mark is not None:
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            # the first value inside more than MAX_DEPTH collections, as the converter reports it
+            if isinstance(event, yaml.NodeEvent) and depth > MAX_DEPTH and event.start_mark is not None:
                 mark = event.start_mark
                 return error(Location(shown, mark.line + 1, mark.column + 1), "yaml-too-deep", _TOO_DEEP)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        pass  # a syntax error after the nesting: the nesting is what gets reported
     return error(Location(shown), "yaml-too-deep", _TOO_DEEP)
 
 
@@ -194,6 +207,8 @@ def parse_yaml(text: str, shown: str) -> tuple[Document | None, list[Diagnostic]
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
+        if _LIBYAML_TOO_DEEP in str(getattr(exc, "problem", "")):
+            return None, [_too_deep(text, shown)]
         return None, [_syntax_error(exc, text, shown)]
     except RecursionError:
         return None, [_too_deep(text, shown)]

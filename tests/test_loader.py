@@ -5,7 +5,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from clinicsite.diagnostics import Location
+from clinicsite.documents import MAX_DEPTH
 from clinicsite.loader import MAX_FILE_BYTES, load_content, parse_yaml
 from tests.conftest import run_cli
 
@@ -111,3 +114,12 @@ def test_forbidden_control_character_is_located() -> None:
     _, problems = parse_yaml("title: ok\nname: caf\u00e9 \x1f\n", "c.yaml")
     assert [(p.rule, p.location.line, p.location.column) for p in problems] == [("yaml-syntax", 2, 12)]
     assert problems[0].message == "the character U+001F is not allowed in YAML; delete it"
+
+
+@pytest.mark.parametrize("levels", [45, 999, 1001, 5000])
+def test_deep_nesting_is_reported_at_the_level_past_the_limit(levels: int) -> None:
+    # below libyaml's own limit of 1,000 (0.2.6, in PyYAML >= 6.0.4), at it and past it,
+    # and past Python's recursion limit: always our rule, at the first value inside 41 collections
+    text = "key: " + "[" * levels + "]" * levels + "\n"
+    _, problems = parse_yaml(text, "deep.yaml")
+    assert [(p.rule, p.location) for p in problems] == [("yaml-too-deep", Location("deep.yaml", 1, 6 + MAX_DEPTH))]
