@@ -60,8 +60,9 @@ class PreviewApp:
         if target is not None and target.name == "index.html" and not path.endswith(("/", ".html")):
             start_response("301 Moved Permanently", [("Location", path + "/"), ("Cache-Control", "no-store")])
             return [b""]
-        if self.problems and (target is None or target.suffix == ".html"):
-            return self._send(start_response, "200 OK", error_page(self.problems), "text/html")
+        if self.problems and (target is None or target.suffix == ".html"):  # a missing page stays a 404
+            status = "200 OK" if target is not None else "404 Not Found"
+            return self._send(start_response, status, error_page(self.problems), "text/html")
         if target is None:
             missing = self.out / "404.html"
             body = missing.read_bytes() if missing.is_file() else b"not found\n"

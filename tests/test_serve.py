@@ -81,6 +81,9 @@ def test_broken_content_shows_every_problem_escaped(app: PreviewApp) -> None:
     assert b"content/a.yaml:3:7: error: no source for &lt;script&gt;x&lt;/script&gt; [cite-missing]" in body
     assert b"<script>" not in body
     assert call(app, "/assets/site.css")[0] == "200 OK"  # the last good stylesheet still loads
+    for missing in ("/nowhere.html", "/../content/site.yaml"):  # shows the problems, but stays a 404
+        status, _, body = call(app, missing)
+        assert status == "404 Not Found" and b"[cite-missing]" in body
 
 
 # --- the real server, in a subprocess ------------------------------------------------------
