@@ -61,7 +61,7 @@ class Node:
         return found[0] if found else None
 
     def text(self, skip: tuple[str, ...] = ()) -> str:
-        """Return the text content, whitespace collapsed, leaving out elements matching skip ('sup.cite')."""
+        """Return the text content, whitespace collapsed, leaving out elements matching skip ('a.cite')."""
         parts: list[str] = []
         for child in self.children:
             if isinstance(child, str):
@@ -219,14 +219,13 @@ def citation_problems(page: Page) -> list[str]:
     """Return citation links without a name, references without a kind, and missing back-links."""
     problems: list[str] = []
     cited_by: dict[str, set[str]] = {}
-    for sup in page.root.find_all("sup", class_="cite"):
-        for link in sup.find_all("a"):
-            label, href = link.attrs.get("aria-label", ""), link.attrs.get("href", "")
-            if not re.match(rf"source {re.escape(link.text())}\b", label):
-                problems.append(f"line {link.line}: citation link '{link.text()}' has no accessible name 'source N' (aria-label={label!r})")
-            claim = next((a for a in link.ancestors() if a.tag == "span" and "id" in a.attrs), None)  # a claim: <span id="cN">
-            if claim is not None and "id" in claim.attrs:
-                cited_by.setdefault(href.partition("#")[2], set()).add(claim.attrs["id"])
+    for link in page.root.find_all("a", class_="cite"):
+        label, href = link.attrs.get("aria-label", ""), link.attrs.get("href", "")
+        if not re.match(rf"source {re.escape(link.text())}\b", label):
+            problems.append(f"line {link.line}: citation link '{link.text()}' has no accessible name 'source N' (aria-label={label!r})")
+        claim = next((a for a in link.ancestors() if a.tag == "span" and "id" in a.attrs), None)  # a claim: <span id="cN">
+        if claim is not None and "id" in claim.attrs:
+            cited_by.setdefault(href.partition("#")[2], set()).add(claim.attrs["id"])
     references = page.root.find("ol", class_="references")
     items = references.find_all("li") if references else []
     if not items:
@@ -484,7 +483,7 @@ def structured_data_problems(page: Page) -> list[str]:
             problems.append(f"citation {citation.get('name')!r} lacks its DOI link")
     section = page.root.find("section", id="faqs")
     questions = [dt.text() for dt in section.find_all("dt")] if section else []
-    answers = [dd.text(skip=("sup.cite",)) for dd in section.find_all("dd")] if section else []
+    answers = [dd.text(skip=("a.cite",)) for dd in section.find_all("dd")] if section else []
     entities = faq.get("mainEntity", [])
     if [q.get("name") for q in entities] != questions:
         problems.append(f"FAQPage questions {[q.get('name') for q in entities]} are not the page's {questions}")
