@@ -6,6 +6,7 @@ folder is untouched, and files of removed pages vanish because the tree is repla
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
 import errno
@@ -13,8 +14,14 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: builds to one folder are not kept apart
+    fcntl = None  # type: ignore[assignment]
 
 from clinicsite.render import File
 
@@ -57,6 +64,29 @@ def _refuse_unsafe(out: Path, protected: tuple[Path, ...]) -> None:
         raise OutputError(f"'{out}' exists and is not a folder; remove it or choose another --out")
     if (out / ".git").exists():
         raise OutputError(f"refusing to replace '{out}': it is a git repository; choose another --out folder")
+
+
+@contextlib.contextmanager
+def lock(out: Path) -> Iterator[None]:
+    """Hold, until the block ends, the folder out is written in: other builds and rebuilds wait.
+
+    Each write cleans up stages it finds beside out as a killed build's leftovers (recover);
+    without the lock it would also remove the stage of a build still running, which would
+    then swap in the few pages it had left. The folder itself is locked (flock), so no lock
+    file is left beside the site; its nearest existing ancestor when it is not made yet.
+    """
+    folder = out.absolute().parent
+    while not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
 
 
 def recover(out: Path, keep: Path | None = None) -> None:
@@ -109,6 +139,8 @@ def put(stage: Path, file: File) -> Staged:
         raise OutputError(f"refusing to write '{file.path}' outside the output folder")
     target = stage / file.path
     try:
+        if not stage.is_dir():  # never make the stage again: someone removed it, and its other pages
+            raise OutputError(f"the staging folder '{stage}' was removed while the site was being written; build again")
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(target, "xb") as handle:
             handle.write(file.content)
@@ -275,11 +307,25 @@ def write_site(
     if ready is None:
         recover(out, keep=previous.spare[0] if previous is not None and previous.spare is not None else None)
     try:
+        if ready is not None:
+            _check_staged(ready, done)
         stage, result = _fill(files, out, previous, ready)
     except OSError as exc:
         raise OutputError(f"could not write the site to '{out}': {exc.strerror or exc}") from exc
     result = dataclasses.replace(result, files=result.files + len(done), bytes=result.bytes + sum(s.size for s in done))
     return _put_in_place(stage, out, result, previous)
+
+
+def _check_staged(stage: Path, done: tuple[Staged, ...]) -> None:
+    """Raise OutputError, removing stage, unless every file put there is still there, whole."""
+    for file in done:
+        try:
+            whole = (stage / file.path).stat().st_size == file.size
+        except OSError:
+            whole = False
+        if not whole:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise OutputError(f"'{file.path}' went missing from the staging folder before the swap; the site was not changed; build again")
 
 
 def _put_in_place(stage: Path, out: Path, result: WriteResult, previous: WriteResult | None) -> WriteResult:

@@ -34,7 +34,7 @@ from clinicsite.citations import cite_treatment
 from clinicsite.diagnostics import Diagnostic, sort_diagnostics
 from clinicsite.loader import ContentTree, load_site_files, load_treatment, treatment_folders
 from clinicsite.model import Site, Treatment
-from clinicsite.output import Staged, WriteResult, open_stage, put, write_site
+from clinicsite.output import Staged, WriteResult, lock, open_stage, put, write_site
 from clinicsite.render import File, compile_layouts, fresh_memos, make_environment, render_assets, render_page
 from clinicsite.routes import Listing, listing, site_pages, treatment_page
 from clinicsite.validate import SiteFacts, cited_sources, unused_sources, validate_site_files, validate_treatment
@@ -285,11 +285,12 @@ def build(content: Path, out: Path, layouts: Path = DEFAULT_LAYOUTS, today: date
     With a cache, files unchanged since its last write are linked from out, not written
     again. Raises OutputError when the site could not be written; out is then unchanged.
     """
-    outcome = _stages(content, layouts, today, cache, render=True, out=out)
-    if outcome.errors or outcome.counts is None:
-        return outcome
-    previous = cache.written if cache is not None else None
-    written = write_site(outcome.files, out, protected=(content, layouts), previous=previous, staged=outcome.staged)
+    with lock(out):  # from the stage's opening (big builds) to the swap
+        outcome = _stages(content, layouts, today, cache, render=True, out=out)
+        if outcome.errors or outcome.counts is None:
+            return outcome
+        previous = cache.written if cache is not None else None
+        written = write_site(outcome.files, out, protected=(content, layouts), previous=previous, staged=outcome.staged)
     if cache is not None:
         cache.written = written
     return dataclasses.replace(outcome, written=written)

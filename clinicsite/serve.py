@@ -23,7 +23,7 @@ from urllib.parse import unquote
 from clinicsite import pipeline
 from clinicsite.cache import BuildCache
 from clinicsite.diagnostics import FORMATTERS, Diagnostic, format_text
-from clinicsite.output import OutputError, recover
+from clinicsite.output import OutputError, lock, recover
 from clinicsite.render import CSP, DEV_CSP
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
@@ -144,5 +144,6 @@ def serve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     try:
         server.serve(port=args.port, host=args.host, debug=False, open_url_delay=0.5 if args.open else None, restart_delay=0)
     finally:
-        recover(Path(args.out))  # the replaced site kept as the next rebuild's stage
+        with lock(Path(args.out)):
+            recover(Path(args.out))  # the replaced site kept as the next rebuild's stage
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,33 @@ def test_swap_is_atomic_here_and_falls_back_where_it_cannot_be(project: Path, mo
     assert run_cli("build").code == 0
     assert snapshot(project / "site") == first
     assert [p.name for p in project.iterdir() if p.name.startswith(".site")] == []
+
+
+def test_a_build_waits_while_another_writes_beside_the_same_folder(project: Path) -> None:
+    # A second build's clean-up would otherwise remove the first one's stage as a leftover.
+    out = project / "site"
+    done: list[int] = []
+    with output.lock(out):
+        builder = threading.Thread(target=lambda: done.append(run_cli("build").code))
+        builder.start()
+        builder.join(1.0)
+        assert builder.is_alive() and not out.exists()
+    builder.join(60)
+    assert done == [0] and (out / "index.html").is_file()
+    assert [p.name for p in project.iterdir() if p.name.startswith(".site")] == []  # the folder is locked, no lock file
+
+
+def test_a_stage_removed_behind_a_build_is_never_swapped_in(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write_site((File("index.html", b"old"),), out)
+    stage = output.open_stage(out)
+    first = output.put(stage, File("treatments/a/index.html", b"a"))
+    shutil.rmtree(stage)  # what another build's clean-up did before builds were locked
+    with pytest.raises(OutputError, match=r"staging folder .* was removed"):
+        output.put(stage, File("treatments/b/index.html", b"b"))
+    assert not stage.exists()  # put made nothing
+    stage = output.open_stage(out)
+    (stage / "treatments/a").mkdir(parents=True)
+    with pytest.raises(OutputError, match=r"'treatments/a/index\.html' went missing"):
+        write_site((File("index.html", b"new"),), out, staged=(stage, (first,)))
+    assert snapshot(out) == {"index.html": b"old"} and not stage.exists()
