@@ -168,10 +168,16 @@ class Insensitive:
         return match.group(0) if match else None
 
 
+#: An ASCII-spelled escape for a character beyond \xff (\u212a, \U0001..., \N{KELVIN SIGN}),
+#: which may fold to an ASCII letter (the Kelvin sign to k). \xNN and octal escapes cannot:
+#: nothing in U+0080-U+00FF folds to ASCII. (An escaped backslash before u only costs speed.)
+_NON_ASCII_ESCAPE = re.compile(r"\\[uUN]")
+
+
 def insensitive(pattern: str) -> Insensitive:
     """Return pattern compiled case-insensitively, for each way of searching (see Insensitive); raises re.error."""
     unicode = re.compile(pattern, re.IGNORECASE)
-    if not pattern.isascii():
+    if not pattern.isascii() or _NON_ASCII_ESCAPE.search(pattern):
         return Insensitive(unicode, unicode)
     try:
         fast = re.compile(pattern, re.IGNORECASE | re.ASCII)

@@ -118,6 +118,9 @@ def _rule(rule_id: str, pattern: str) -> dict[str, str]:
         (r"[!-_]x", "bx", "bx"),  # ignoring case, this range holds every letter: not searched lowercased
         (r"[\x41-\x5a]", "b", "b"),  # nor are capitals written as escapes
         (r"a(?!(?-i:b))", "aB", "a"),  # nor flags and lookarounds
+        (r"\u212a", "K", "K"),  # an ASCII-spelled Kelvin sign folds to k: Unicode rules
+        (r"\N{KELVIN SIGN}", "k", "k"),
+        (r"\bgoodb[\u0100-\u017f]e\b", "Say goodbSe", "goodbSe"),  # the range holds the long s
     ],
 )
 def test_insensitive_finds_what_unicode_matching_finds(pattern: str, text: str, found: str | None) -> None:
@@ -129,6 +132,7 @@ def test_insensitive_finds_what_unicode_matching_finds(pattern: str, text: str, 
 #: The built-in rules, the number pattern and the combined screen, and patterns of each kind _LOWERABLE refuses.
 PATTERNS = [rule.pattern for rule in DEFAULT_RULES] + [_NUMBER.unicode.pattern, active_policy(None).screen.unicode.pattern]  # type: ignore[union-attr]
 PATTERNS += [r"[!-_]+", r"[\x41-\x5a]", r"a(?!(?-i:b))", r"\bk\b", r"x\sy", r"[^a-z]+", r"(?P<w>ab)\1?", r"[a-z-]+ \d"]
+PATTERNS += [r"\u212a", r"[\x80-\uffff]+", r"\N{LATIN SMALL LETTER LONG S}"]
 
 
 @settings(max_examples=300)
