@@ -166,17 +166,22 @@ def _too_deep(text: str, shown: str) -> Diagnostic:
     The pure-Python parser is used: libyaml's scanner reads ahead and may stop at its own
     limit before handing over the event that passes ours. This runs only for a refused file.
     """
-    depth = 0
+    # each open collection: [is a mapping, its next node is a key]
+    open_: list[list[bool]] = []
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            # the first value inside more than MAX_DEPTH collections, as the converter reports it
-            if isinstance(event, yaml.NodeEvent) and depth > MAX_DEPTH and event.start_mark is not None:
-                mark = event.start_mark
-                return error(Location(shown, mark.line + 1, mark.column + 1), "yaml-too-deep", _TOO_DEEP)
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
+            if isinstance(event, yaml.NodeEvent):
+                is_key = bool(open_) and open_[-1][0] and open_[-1][1]
+                if open_ and open_[-1][0]:
+                    open_[-1][1] = not open_[-1][1]  # keys and values take turns
+                # the first value inside more than MAX_DEPTH collections, as the converter reports it
+                if len(open_) > MAX_DEPTH and not is_key and event.start_mark is not None:
+                    mark = event.start_mark
+                    return error(Location(shown, mark.line + 1, mark.column + 1), "yaml-too-deep", _TOO_DEEP)
+                if isinstance(event, yaml.CollectionStartEvent):
+                    open_.append([isinstance(event, yaml.MappingStartEvent), True])
             elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
+                open_.pop()
     except yaml.YAMLError:
         pass  # a syntax error after the nesting: the nesting is what gets reported
     return error(Location(shown), "yaml-too-deep", _TOO_DEEP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -116,10 +117,32 @@ def test_forbidden_control_character_is_located() -> None:
     assert problems[0].message == "the character U+001F is not allowed in YAML; delete it"
 
 
-@pytest.mark.parametrize("levels", [45, 999, 1001, 5000])
-def test_deep_nesting_is_reported_at_the_level_past_the_limit(levels: int) -> None:
-    # below libyaml's own limit of 1,000 (0.2.6, in PyYAML >= 6.0.4), at it and past it,
-    # and past Python's recursion limit: always our rule, at the first value inside 41 collections
-    text = "key: " + "[" * levels + "]" * levels + "\n"
-    _, problems = parse_yaml(text, "deep.yaml")
-    assert [(p.rule, p.location) for p in problems] == [("yaml-too-deep", Location("deep.yaml", 1, 6 + MAX_DEPTH))]
+def _flow_lists(n: int) -> str:
+    return "key: " + "[" * n + "]" * n + "\n"
+
+
+def _flow_maps(n: int) -> str:
+    return "{a: " * n + "1" + "}" * n + "\n"
+
+
+def _block_maps(n: int) -> str:
+    return "".join("  " * i + "k:\n" for i in range(n)) + "  " * n + "v\n"
+
+
+@pytest.mark.parametrize(
+    ("shape", "levels", "where"),
+    [
+        (_flow_lists, 45, (1, 6 + MAX_DEPTH)),  # the first [ inside 41 collections
+        (_flow_lists, 999, (1, 6 + MAX_DEPTH)),
+        (_flow_lists, 1001, (1, 6 + MAX_DEPTH)),
+        (_flow_lists, 5000, (1, 6 + MAX_DEPTH)),
+        (_flow_maps, 45, (1, 4 * (MAX_DEPTH + 1) + 1)),  # a mapping's value, never its key
+        (_flow_maps, 1500, (1, 4 * (MAX_DEPTH + 1) + 1)),
+        (_block_maps, 45, (MAX_DEPTH + 2, 2 * (MAX_DEPTH + 1) + 1)),
+    ],
+)
+def test_deep_nesting_is_reported_at_the_first_value_past_the_limit(shape: Callable[[int], str], levels: int, where: tuple[int, int]) -> None:
+    # below libyaml's own limit of 1,000 (0.2.6, in PyYAML >= 6.0.4), past it, and past
+    # Python's recursion limit: always our rule, at the same place
+    _, problems = parse_yaml(shape(levels), "deep.yaml")
+    assert [(p.rule, p.location) for p in problems] == [("yaml-too-deep", Location("deep.yaml", *where))]
