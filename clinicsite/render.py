@@ -25,7 +25,7 @@ from clinicsite.diagnostics import Diagnostic, Location, error
 from clinicsite.loader import display_path
 from clinicsite.markup import render_inline
 from clinicsite.model import Reviewer, SiteInfo, Source
-from clinicsite.routes import Page
+from clinicsite.routes import LAYOUTS, Page
 
 ASSETS = "assets"
 #: English month names, independent of the machine's locale so builds are reproducible.
@@ -268,7 +268,12 @@ def render_page(env: jinja2.Environment, page: Page, layouts: Path) -> File | Di
 
 def compile_layouts(env: jinja2.Environment, layouts: Path) -> list[Diagnostic]:
     """Return the errors found compiling every layout and partial (not the assets), rendering nothing."""
-    problems = []
+    names = env.list_templates()
+    problems = [
+        error(Location(display_path(layouts / name)), "layout-error", f"the layout '{name}' is missing; every site needs it: restore it from the project")
+        for name in LAYOUTS
+        if name not in names
+    ]
     for name in env.list_templates(filter_func=lambda n: not n.startswith(f"{ASSETS}/") and n.endswith((".html", ".xml", ".txt"))):
         try:
             env.get_template(name)

@@ -10,6 +10,9 @@ from urllib.parse import urlsplit
 from clinicsite.citations import CitedClaim, CitedSite, CitedTreatment
 from clinicsite.model import SiteInfo
 
+#: Every layout a page is rendered with (see treatment_page and site_pages).
+LAYOUTS = ("index.html", "treatment.html", "404.html", "sitemap.xml", "robots.txt")
+
 
 @dataclass(frozen=True)
 class Page:

@@ -58,6 +58,16 @@ def test_check_compiles_every_layout_and_partial_but_renders_none(project: Path)
     assert not (project / "site").exists()
 
 
+def test_check_reports_a_missing_layout(project: Path) -> None:
+    layouts = copy_layouts(project)
+    (layouts / "robots.txt").unlink()
+    result = run_cli("check", "--layouts", layouts)
+    assert result.code == 1
+    missing = "error: the layout 'robots.txt' is missing; every site needs it: restore it from the project [layout-error]"
+    assert len(result.lines) == 1 and result.lines[0].endswith(missing)
+    assert result.lines[0].split(":")[0].endswith("robots.txt")
+
+
 def test_page_shows_every_claim_and_every_citation_lands(project: Path) -> None:
     assert run_cli("build").code == 0
     html = (project / "site/treatments/sample-treatment/index.html").read_text()
