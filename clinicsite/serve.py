@@ -105,10 +105,14 @@ li{{margin:.5rem 0}}code{{white-space:pre-wrap;word-break:break-word}}</style>
 """.encode()
 
 
-def rebuild(args: argparse.Namespace, stdout: TextIO, app: PreviewApp | None = None, cache: BuildCache | None = None) -> bool:
+def rebuild(
+    args: argparse.Namespace, stdout: TextIO, app: PreviewApp | None = None, cache: BuildCache | None = None, shown: set[Diagnostic] | None = None
+) -> bool:
     """Build once, print the outcome with its duration, and return True on success.
 
-    cache, kept from build to build, lets unchanged treatments and files be reused.
+    cache, kept from build to build, lets unchanged treatments and files be reused. shown:
+    the notes (allowed exceptions) printed by earlier rebuilds, which are not printed again;
+    errors and warnings always are.
     """
     started = time.perf_counter()
     try:
@@ -116,13 +120,20 @@ def rebuild(args: argparse.Namespace, stdout: TextIO, app: PreviewApp | None = N
     except OutputError as exc:
         print(f"error: {exc}", file=stdout, flush=True)
         return False
+    repeated = 0
     for diagnostic in outcome.diagnostics:
+        if shown is not None and diagnostic.severity == "note":
+            if diagnostic in shown:
+                repeated += 1
+                continue
+            shown.add(diagnostic)
         print(FORMATTERS[args.format](diagnostic), file=stdout)
     if app is not None:
         app.problems = tuple(d for d in outcome.diagnostics if d.severity == "error")
     errors = f"{outcome.errors} error{'s' * (outcome.errors != 1)}"
     verdict = "rebuilt" if outcome.written else f"not rebuilt ({errors}; the browser lists them)"
-    print(f"{verdict} in {(time.perf_counter() - started) * 1000:.0f} ms", file=stdout, flush=True)
+    again = f" ({repeated} note{'s' * (repeated != 1)} as before, not repeated)" if repeated else ""
+    print(f"{verdict} in {(time.perf_counter() - started) * 1000:.0f} ms{again}", file=stdout, flush=True)
     return outcome.written is not None
 
 
@@ -132,13 +143,14 @@ def serve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
     app = PreviewApp(Path(args.out))
     cache = BuildCache()
-    rebuild(args, stdout, app, cache)
+    shown: set[Diagnostic] = set()
+    rebuild(args, stdout, app, cache, shown)
     if not Path(args.out).is_dir():
         print("error: no site to serve yet; fix the errors above and run again", file=stderr)
         return 1
     server = Server(app)
     for folder in (args.content, args.layouts):
-        server.watch(str(folder), lambda: rebuild(args, stdout, app, cache), delay=0.2)
+        server.watch(str(folder), lambda: rebuild(args, stdout, app, cache, shown), delay=0.2)
     url = f"http://{args.host}:{args.port}/"
     print(f"serving {args.out} on {url} (Ctrl-C to stop)", file=stdout, flush=True)
     try:

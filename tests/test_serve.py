@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import io
 import random
 import shutil
 import socket
@@ -19,8 +20,9 @@ from typing import Any
 
 import pytest
 
-from clinicsite.diagnostics import Location, error
-from clinicsite.serve import PreviewApp
+from clinicsite.cli import _parse
+from clinicsite.diagnostics import Diagnostic, Location, error
+from clinicsite.serve import PreviewApp, rebuild
 from tests.conftest import FIXTURES, PROJECT, TODAY, run_cli
 
 PAGE = "/treatments/sample-treatment/"
@@ -84,6 +86,26 @@ def test_broken_content_shows_every_problem_escaped(app: PreviewApp) -> None:
     for missing in ("/nowhere.html", "/../content/site.yaml"):  # shows the problems, but stays a 404
         status, _, body = call(app, missing)
         assert status == "404 Not Found" and b"[cite-missing]" in body
+
+
+def test_rebuilds_print_a_note_once_and_errors_every_time(tmp_path: Path) -> None:
+    shutil.copytree(PROJECT / "content", tmp_path / "content")
+    args = _parse(["build", "--content", str(tmp_path / "content"), "--out", str(tmp_path / "site"), "--today", TODAY.isoformat()])
+    shown: set[Diagnostic] = set()
+    logs = []
+    for _ in range(2):
+        log = io.StringIO()
+        assert rebuild(args, log, cache=None, shown=shown)
+        logs.append(log.getvalue().splitlines())
+    notes = [line for line in logs[0] if ": note: " in line]
+    assert notes and not any(": note: " in line for line in logs[1])
+    assert logs[1][-1].endswith(f"({len(notes)} notes as before, not repeated)")
+    faqs = tmp_path / "content/treatments/microneedling/faqs.yaml"
+    faqs.write_text(faqs.read_text().replace("cite:", "cites:", 1))
+    for _ in range(2):  # an error is printed on every rebuild while it lasts
+        log = io.StringIO()
+        assert not rebuild(args, log, cache=None, shown=shown)
+        assert any("[field-unknown]" in line for line in log.getvalue().splitlines())
 
 
 # --- the real server, in a subprocess ------------------------------------------------------
