@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -60,13 +60,13 @@ class Node:
         found = self.find_all(tag, **attrs)
         return found[0] if found else None
 
-    def text(self, skip: tuple[str, ...] = ()) -> str:
-        """Return the text content, whitespace collapsed, leaving out elements matching skip ('a.cite')."""
+    def text(self, skip: Callable[[Node], bool] | None = None) -> str:
+        """Return the text content, whitespace collapsed, leaving out elements for which skip is true (is_mark)."""
         parts: list[str] = []
         for child in self.children:
             if isinstance(child, str):
                 parts.append(child)
-            elif not any(_matches(child, s) for s in skip):
+            elif skip is None or not skip(child):
                 parts.append(child.text(skip))
         return re.sub(r"\s+", " ", "".join(parts)).strip()
 
@@ -85,9 +85,9 @@ def _attr_matches(node: Node, key: str, value: str) -> bool:
     return value in node.classes() if key == "class" else node.attrs.get(key) == value
 
 
-def _matches(node: Node, selector: str) -> bool:
-    tag, _, cls = selector.partition(".")
-    return node.tag == tag and (not cls or cls in node.classes())
+def is_mark(node: Node) -> bool:
+    """Return True for a citation mark: a link to a reference, #ref-N (on the index, to a treatment's)."""
+    return node.tag == "a" and re.search(r"#ref-\d+$", node.attrs.get("href", "")) is not None
 
 
 class _TreeBuilder(HTMLParser):
@@ -219,7 +219,7 @@ def citation_problems(page: Page) -> list[str]:
     """Return citation links without a name, references without a kind, and missing back-links."""
     problems: list[str] = []
     cited_by: dict[str, set[str]] = {}
-    for link in page.root.find_all("a", class_="cite"):
+    for link in filter(is_mark, page.root.iter()):
         label, href = link.attrs.get("aria-label", ""), link.attrs.get("href", "")
         if not re.match(rf"source {re.escape(link.text())}\b", label):
             problems.append(f"line {link.line}: citation link '{link.text()}' has no accessible name 'source N' (aria-label={label!r})")
@@ -483,7 +483,7 @@ def structured_data_problems(page: Page) -> list[str]:
             problems.append(f"citation {citation.get('name')!r} lacks its DOI link")
     section = page.root.find("section", id="faqs")
     questions = [dt.text() for dt in section.find_all("dt")] if section else []
-    answers = [dd.text(skip=("a.cite",)) for dd in section.find_all("dd")] if section else []
+    answers = [dd.text(skip=is_mark) for dd in section.find_all("dd")] if section else []
     entities = faq.get("mainEntity", [])
     if [q.get("name") for q in entities] != questions:
         problems.append(f"FAQPage questions {[q.get('name') for q in entities]} are not the page's {questions}")

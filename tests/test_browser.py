@@ -228,7 +228,7 @@ def test_pages_load_only_from_this_site_without_errors_and_fit_the_screen(width:
 def focus_problems(tab: Tab) -> list[str]:
     """Return a problem when a citation link, reached from the keyboard, shows no focus outline."""
     tab.keyboard.press("Tab")  # keyboard use, so focus is shown as for a keyboard user
-    style = tab.locator("a.cite").first.evaluate(
+    style = tab.locator('a[href*="#ref-"]').first.evaluate(
         "a => { a.focus(); const s = getComputedStyle(a); return [a.matches(':focus-visible'), s.outlineStyle, parseFloat(s.outlineWidth)]; }"
     )
     visible, outline, width = style

@@ -80,6 +80,6 @@ def test_claim_citing_only_an_animal_study_is_labelled_on_the_page(project: Path
     claim = re.search(r'<span id="c7">Rats healed.*?</span>', page, re.S)
     assert claim is not None
     assert 'aria-label="source 4, an animal study only"' in claim.group(0)
-    assert "animal study only" in claim.group(0).split("</a>")[0].split('<a class="cite"')[1]
+    assert "animal study only" in claim.group(0).split("</a>")[0].split('<a href="#ref-')[1]
     first = re.search(r'<span id="c5">.*?</span>', page, re.S)
     assert first is not None and "only" not in first.group(0)
