@@ -274,7 +274,7 @@ def compile_layouts(env: jinja2.Environment, layouts: Path) -> list[Diagnostic]:
         for name in LAYOUTS
         if name not in names
     ]
-    for name in env.list_templates(filter_func=lambda n: not n.startswith(f"{ASSETS}/") and n.endswith((".html", ".xml", ".txt"))):
+    for name in (n for n in names if not n.startswith(f"{ASSETS}/") and n.endswith((".html", ".xml", ".txt"))):
         try:
             env.get_template(name)
         except Exception as exc:  # a syntax error, or a file that is not UTF-8

@@ -8,8 +8,10 @@ import shutil
 from pathlib import Path
 
 from clinicsite import pipeline
+from clinicsite.citations import cite_treatment
 from clinicsite.pipeline import DEFAULT_LAYOUTS
 from clinicsite.render import CSP, DEV_CSP, json_script, og_locale, vancouver_author
+from clinicsite.routes import LAYOUTS, listing, site_pages, treatment_page
 from tests.conftest import FIXTURES, run_cli
 
 
@@ -66,6 +68,16 @@ def test_check_reports_a_missing_layout(project: Path) -> None:
     missing = "error: the layout 'robots.txt' is missing; every site needs it: restore it from the project [layout-error]"
     assert len(result.lines) == 1 and result.lines[0].endswith(missing)
     assert result.lines[0].split(":")[0].endswith("robots.txt")
+
+
+def test_every_page_is_rendered_with_a_layout_check_requires(project: Path) -> None:
+    # routes.LAYOUTS, which check requires, must name every layout a page is rendered with
+    outcome = pipeline.check(project / "content")
+    assert outcome.site is not None
+    treatment = cite_treatment(outcome.site.treatments[0], outcome.site.sources)
+    index, tail = site_pages(outcome.site.info, (listing(treatment),))
+    used = {page.layout for page in (index, treatment_page(outcome.site.info, treatment), *tail)}
+    assert used == set(LAYOUTS)
 
 
 def test_page_shows_every_claim_and_every_citation_lands(project: Path) -> None:
