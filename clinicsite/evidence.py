@@ -57,8 +57,8 @@ def _evidence_findings(name: str, claim: Claim, sources: dict[str, Source]) -> I
             yield Finding(
                 "evidence-weak", "warning", f"this claim rests only on {_kind_words(cited)}; cite a study in people or a review, or say why in 'allow'"
             )
-    number = _NUMBER.find(claim.text)
-    if number is not None and not any(c.locator for c in claim.cite):
+    number = None if any(c.locator for c in claim.cite) or not _NUMBER.found(claim.text) else _NUMBER.find(claim.text)
+    if number is not None:
         yield Finding(
             "number-locator",
             "error",

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from clinicsite.evidence import _NUMBER
 from clinicsite.model import Policy
-from clinicsite.policy import DEFAULT_RULES, active_policy, insensitive
+from clinicsite.policy import DEFAULT_RULES, active_policy, insensitive, re2
 from tests.conftest import PROJECT, Result
 
 #: rule id -> (texts that must trip it, near misses that must not).
@@ -161,3 +161,57 @@ def test_screen_finds_exactly_what_each_rule_finds(extra: list[dict[str, str]]) 
         expected = [(rule.id, m.group(0)) for rule, pattern in policy.rules if (m := pattern.unicode.search(text))]
         assert [(m.rule.id, m.words) for m in policy.matches(text)] == expected, text
     assert (policy.screen is None) == (len(extra) == 2)
+
+
+#: Patterns of the kind searched lowercased (see policy._LOWERABLE), built from the parts where
+#: RE2 and `re` could differ: \s, \b, \d, ., classes, quantifiers (lazy, possessive, {,n}), ^ and $.
+_ATOMS = st.sampled_from(["a", "b", "s", " ", "-", "!", "0", r"\b", r"\w", r"\s", r"\d", r"\.", ".", "[a-c]", r"[\w-]", "[ab ]", "[0-9]"])
+_QUANTIFIERS = st.sampled_from(["", "", "*", "+", "?", "{1,2}", "{2}", "{,2}", "{2,}", "*?", "+?", "*+"])
+
+
+def _lowerable_patterns() -> st.SearchStrategy[str]:
+    def sequence(parts: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        return st.lists(st.tuples(parts, _QUANTIFIERS).map("".join), min_size=1, max_size=4).map("".join)
+
+    def grouped(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        alternation = st.lists(sequence(inner), min_size=1, max_size=3).map("|".join)
+        return st.tuples(st.sampled_from(["(", "(?:"]), alternation).map(lambda t: f"{t[0]}{t[1]})")
+
+    atoms = st.recursive(_ATOMS, grouped, max_leaves=6)
+    body = st.lists(sequence(atoms), min_size=1, max_size=3).map("|".join)
+    return st.tuples(st.sampled_from(["", "^"]), body, st.sampled_from(["", "$"])).map("".join)
+
+
+@settings(max_examples=500)
+@given(pattern=_lowerable_patterns(), text=st.text(alphabet=st.sampled_from("abs AB-!.0\t\n\r\v\f\x1c\x00\x7fé"), max_size=12))
+def test_found_answers_as_unicode_matching_does(pattern: str, text: str) -> None:
+    """Whether RE2 or `re` answers, `found` is True exactly where case-insensitive `re` finds a match."""
+    try:
+        expected = re.compile(pattern, re.IGNORECASE).search(text) is not None
+    except re.error:
+        return  # not a pattern the policy would accept
+    assert insensitive(pattern).found(text) == expected
+
+
+@pytest.mark.skipif(re2 is None, reason="google-re2 is not installed")
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        (r"no risk$", "No risk\n"),  # re's $ also matches before a final newline
+        (r"a{,2}b", "B"),  # re: up to two a's; RE2 would read the characters {,2}
+        (r"x\sy", "x\vy"),  # re's \s takes in \v, RE2's does not
+        (r"x\sy", "x\x1cy"),
+        (r"a(?=b)", "AB"),  # a lookahead: RE2 does not do it
+    ],
+)
+def test_found_leaves_to_re_what_re2_reads_otherwise(pattern: str, text: str) -> None:
+    assert insensitive(pattern).found(text)
+
+
+@pytest.mark.skipif(re2 is None, reason="google-re2 is not installed")
+def test_the_default_screen_and_number_pattern_are_searched_by_re2() -> None:
+    """The speed-up is in force for the patterns every claim meets (the build's benchmark relies on it)."""
+    screen = active_policy(None).screen
+    assert screen is not None and screen.linear is not None
+    assert _NUMBER.linear is not None
+    assert insensitive(r"no risk$").linear is None and insensitive(r"a(?=b)").linear is None
