@@ -7,16 +7,23 @@ treatment layout lays sections out in the same order (a test holds the two toget
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from clinicsite.model import HUMAN_EVIDENCE, Claim, Faq, Item, SideEffect, Site, SiteInfo, Source, Treatment
 
 
-@dataclass(frozen=True)
-class Mark:
-    """A superscript citation after a claim."""
+class Mark(NamedTuple):
+    """A superscript citation after a claim. (A named tuple: the layouts' `each` filter keys on it.)"""
 
     number: int
     locator: str | None
+
+
+class Backlink(NamedTuple):
+    """A link from a reference back to a claim citing it, numbered in reading order from 1."""
+
+    number: int
+    anchor: str
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,7 @@ class Reference:
     number: int
     source: Source
     locators: tuple[str, ...]
-    backlinks: tuple[str, ...]
+    backlinks: tuple[Backlink, ...]
 
 
 @dataclass(frozen=True)
@@ -126,7 +133,8 @@ class _Numbering:
 
     def references(self) -> tuple[Reference, ...]:
         return tuple(
-            Reference(number, self.sources[source], tuple(self.locators[source]), tuple(self.backlinks[source])) for source, number in self.numbers.items()
+            Reference(number, self.sources[source], tuple(self.locators[source]), tuple(Backlink(*b) for b in enumerate(self.backlinks[source], 1)))
+            for source, number in self.numbers.items()
         )
 
 

@@ -192,6 +192,11 @@ def json_script(data: Any) -> Markup:
     return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c"))
 
 
+#: Distinct (macro, arguments) pairs the `each` filter remembers calls for: a treatment page
+#: has about three (marks with and without a caveat, back-links), the index one per treatment.
+EACH_MEMO_LIMIT = 100_000
+
+
 def _once_for() -> Callable[[Any, Any], Any]:
     """Return the `once_for` filter: `macro | once_for(value)` calls macro(value) once per value.
 
@@ -208,6 +213,37 @@ def _once_for() -> Callable[[Any, Any], Any]:
         return made[key][2]
 
     return once_for
+
+
+def _each() -> Callable[..., Markup]:
+    """Return the `each` filter: `macro | each(items, *args)` joins macro(item, *args) for every item.
+
+    A treatment page has hundreds of citation marks and back-links, and a Jinja macro call
+    costs microseconds; every page numbers its sources from 1, so the same calls recur page
+    after page. Each distinct call is made once and its result reused. That rests on the
+    macro depending on its arguments only: pass macros of a partial (imported without
+    context, they see nothing else but the environment's globals) and hashable values.
+    A macro defined in the page's own layout is made anew for each page: still correct,
+    only not reused (the memo is emptied if such calls pile up).
+    """
+    made: dict[tuple[Any, ...], dict[Any, Any]] = {}
+
+    def each(macro: Any, items: Iterable[Any], *args: Any) -> Markup:
+        key = (macro, args)
+        calls = made.get(key)
+        if calls is None:
+            if len(made) >= EACH_MEMO_LIMIT:
+                made.clear()
+            calls = made[key] = {}
+        out = []
+        for item in items:
+            html = calls.get(item)
+            if html is None:
+                html = calls[item] = macro(item, *args)
+            out.append(html)
+        return Markup("".join(out))
+
+    return each
 
 
 def make_environment(layouts: Path) -> jinja2.Environment:
@@ -232,14 +268,15 @@ def make_environment(layouts: Path) -> jinja2.Environment:
         doi_url=doi_url,
         pubmed_url=pubmed_url,
         once_for=_once_for(),
+        each=_each(),
     )
     env.globals.update(csp=Markup(CSP), treatment_json_ld=treatment_json_ld)
     return env
 
 
 def fresh_memos(env: jinja2.Environment) -> jinja2.Environment:
-    """Return env ready for another build: its once_for memo emptied of the last build's values."""
-    env.filters["once_for"] = _once_for()
+    """Return env ready for another build: its once_for and each memos emptied of the last build's values."""
+    env.filters.update(once_for=_once_for(), each=_each())
     return env
 
 

@@ -7,10 +7,13 @@ import re
 import shutil
 from pathlib import Path
 
-from clinicsite import pipeline
+import jinja2
+import pytest
+
+from clinicsite import pipeline, render
 from clinicsite.citations import cite_treatment
 from clinicsite.pipeline import DEFAULT_LAYOUTS
-from clinicsite.render import CSP, DEV_CSP, json_script, og_locale, vancouver_author
+from clinicsite.render import CSP, DEV_CSP, json_script, make_environment, og_locale, vancouver_author
 from clinicsite.routes import LAYOUTS, listing, site_pages, treatment_page
 from tests.conftest import FIXTURES, run_cli
 
@@ -203,3 +206,39 @@ def test_built_pages_carry_the_strict_csp_and_the_preview_relaxes_only_script() 
     built = {f.path: f.content.decode() for f in pipeline.render_site(content).files}
     assert f'<meta http-equiv="Content-Security-Policy" content="{CSP}">' in built["treatments/sample-treatment/index.html"]
     assert DEV_CSP.replace(" 'unsafe-inline'", "") == CSP
+
+
+def _each_memo(env: jinja2.Environment) -> dict[object, dict[object, object]]:
+    cells = env.filters["each"].__closure__ or ()
+    return next(c.cell_contents for c in cells if isinstance(c.cell_contents, dict))
+
+
+def test_each_joins_a_macro_over_items_and_makes_each_distinct_call_once(tmp_path: Path) -> None:
+    (tmp_path / "partials").mkdir()
+    (tmp_path / "partials" / "m.html").write_text("{% macro m(x, suffix) %}{{ x | seen }}<{{ x }}{{ suffix }}>{% endmacro %}")
+    (tmp_path / "page.html").write_text('{% from "partials/m.html" import m %}{{ m | each(items, s) }}|{{ m | each(items, "?") }}')
+    env = make_environment(tmp_path)
+    seen: list[object] = []
+    env.filters["seen"] = lambda x: seen.append(x) or ""
+    page = env.get_template("page.html")
+    assert page.render(items=[1, 2, 1], s="&") == "<1&amp;><2&amp;><1&amp;>|<1?><2?><1?>"  # the macro's own escaping holds
+    assert page.render(items=[2, 3], s="&") == "<2&amp;><3&amp;>|<2?><3?>"
+    assert seen == [1, 2, 1, 2, 3, 3]  # each (item, arguments) once, across pages
+
+
+def test_each_with_a_macro_of_the_page_itself_still_sees_each_page(tmp_path: Path) -> None:
+    """A macro defined in the rendered layout can read that page's variables: it is never reused for another page."""
+    (tmp_path / "page.html").write_text("{% macro m(x) %}{{ title }}{{ x }}{% endmacro %}{{ m | each(items) }}")
+    page = make_environment(tmp_path).get_template("page.html")
+    assert page.render(items=[1, 2], title="a") == "a1a2"
+    assert page.render(items=[1, 2], title="b") == "b1b2"
+
+
+def test_each_empties_its_memo_at_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render, "EACH_MEMO_LIMIT", 2)
+    (tmp_path / "page.html").write_text("{% macro m(x) %}{{ title }}{{ x }}{% endmacro %}{{ m | each(items) }}")
+    env = make_environment(tmp_path)
+    page = env.get_template("page.html")
+    for title in "abcde":
+        assert page.render(items=[1], title=title) == f"{title}1"
+        assert 1 <= len(_each_memo(env)) <= 2  # one entry per page's macro, dropped at the limit
