@@ -95,45 +95,41 @@ class _Converter:
 
     def convert(self, node: yaml.Node, path: Path_) -> Any:
         self.marks[path] = node.start_mark
+        if len(path) > MAX_DEPTH or id(node) in self._seen or node.tag not in _STANDARD_TAGS:
+            return self._refuse(node, path)
+        self._seen.add(id(node))
+        # exactly one of the three (the composer makes nothing else), tested the fastest way
+        if type(node) is yaml.ScalarNode:
+            return None if not node.style and node.value in _NULLS else node.value
+        if type(node) is yaml.MappingNode:
+            return self._mapping(node, path)
+        return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+
+    def _refuse(self, node: yaml.Node, path: Path_) -> None:
         if len(path) > MAX_DEPTH:
             self.diagnostics.append(error(self.at(node), "yaml-too-deep", _TOO_DEEP))
-            return None
-        if id(node) in self._seen:  # an alias: refusing it also defuses "billion laughs"
-            self.diagnostics.append(
-                error(
-                    self.at(node),
-                    "yaml-alias",
-                    "this value is reused through a YAML anchor and alias (&name, *name), which content may not use; write the value out each time",
-                )
-            )
-            return None
-        self._seen.add(id(node))
-        if node.tag not in _STANDARD_TAGS:
+        elif id(node) in self._seen:  # an alias: refusing it also defuses "billion laughs"
+            message = "this value is reused through a YAML anchor and alias (&name, *name), which content may not use; write the value out each time"
+            self.diagnostics.append(error(self.at(node), "yaml-alias", message))
+        else:
             self.diagnostics.append(error(self.at(node), "yaml-tag", f"the tag '{node.tag}' is not allowed in content; remove it"))
-            return None
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
-        if isinstance(node, yaml.ScalarNode) and not node.style and node.value in _NULLS:
-            return None
-        return str(node.value)
 
     def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _STANDARD_TAGS:
+            if type(key_node) is not yaml.ScalarNode or key_node.tag not in _STANDARD_TAGS:
                 self.diagnostics.append(error(self.at(key_node), "yaml-key", "a key must be plain text, like 'title:'"))
                 continue
-            key = str(key_node.value)
+            key = key_node.value
+            at = (*path, key)
             if key in result:
-                first = self.key_marks[(*path, key)].line + 1
+                first = self.key_marks[at].line + 1
                 self.diagnostics.append(
                     error(self.at(key_node), "yaml-duplicate-key", f"duplicate key '{key}' (first written at line {first}); keep one of them")
                 )
                 continue
-            self.key_marks[(*path, key)] = key_node.start_mark
-            result[key] = self.convert(value_node, (*path, key))
+            self.key_marks[at] = key_node.start_mark
+            result[key] = self.convert(value_node, at)
         return result
 
 
