@@ -9,6 +9,7 @@ templated by hand, so it is always valid JSON that cannot end its script element
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import re
 import traceback
@@ -147,7 +148,9 @@ def _source_data(source: Source) -> dict[str, Any]:
     return data
 
 
-def treatment_json_ld(page: CitedTreatment, site: SiteInfo, url: str, reviewer: Reviewer) -> dict[str, Any]:
+def treatment_json_ld(
+    page: CitedTreatment, site: SiteInfo, url: str, reviewer: Reviewer, source_data: Callable[[Source], dict[str, Any]] = _source_data
+) -> dict[str, Any]:
     """Return a treatment page's structured data: a MedicalWebPage and an FAQPage.
 
     The web page says who reviewed it and when, what it is about (a MedicalProcedure)
@@ -171,7 +174,7 @@ def treatment_json_ld(page: CitedTreatment, site: SiteInfo, url: str, reviewer: 
         "lastReviewed": overview.reviewed.date.isoformat(),
         "reviewedBy": {"@type": "Person", "name": reviewer.name, "honorificSuffix": reviewer.credentials},
         "about": procedure,
-        "citation": [_source_data(ref.source) for ref in page.references],
+        "citation": [source_data(ref.source) for ref in page.references],
     }
     faq_page = {
         "@type": "FAQPage",
@@ -267,16 +270,20 @@ def make_environment(layouts: Path) -> jinja2.Environment:
         json_script=json_script,
         doi_url=doi_url,
         pubmed_url=pubmed_url,
-        once_for=_once_for(),
-        each=_each(),
     )
-    env.globals.update(csp=Markup(CSP), treatment_json_ld=treatment_json_ld)
-    return env
+    env.globals.update(csp=Markup(CSP))
+    return fresh_memos(env)
 
 
 def fresh_memos(env: jinja2.Environment) -> jinja2.Environment:
-    """Return env ready for another build: its once_for and each memos emptied of the last build's values."""
-    env.filters.update(once_for=_once_for(), each=_each())
+    """Return env with its memos new: made once per build, they hold nothing of the last build's values.
+
+    The once_for and each filters, and each source's structured data (a page cites most of
+    the bibliography: the same entries on every page), which the data is never changed after.
+    """
+    once_for = _once_for()
+    env.filters.update(once_for=once_for, each=_each())
+    env.globals["treatment_json_ld"] = functools.partial(treatment_json_ld, source_data=functools.partial(once_for, _source_data))
     return env
 
 
