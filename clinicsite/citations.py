@@ -108,16 +108,22 @@ class _Numbering:
         self.count += 1
         anchor = f"c{self.count}"
         marks = []
+        human = False
         for citation in claim.cite:
-            number = self.numbers.setdefault(citation.source, len(self.numbers) + 1)
-            links = self.backlinks.setdefault(citation.source, [])
-            if anchor not in links:
-                links.append(anchor)
-            found = self.locators.setdefault(citation.source, [])
-            if citation.locator and citation.locator not in found:
-                found.append(citation.locator)
+            source = citation.source
+            number = self.numbers.get(source)
+            if number is None:  # first cited here
+                number = self.numbers[source] = len(self.numbers) + 1
+                self.backlinks[source] = [anchor]
+                self.locators[source] = []
+            elif self.backlinks[source][-1] != anchor:  # a claim citing a source twice links back once
+                self.backlinks[source].append(anchor)
+            if citation.locator and citation.locator not in self.locators[source]:
+                self.locators[source].append(citation.locator)
             marks.append(Mark(number, citation.locator))
-        return CitedClaim(claim.text, anchor, tuple(marks), _caveat([self.sources[c.source] for c in claim.cite]))
+            human = human or self.sources[source].kind in HUMAN_EVIDENCE
+        caveat = None if human else _caveat([self.sources[c.source] for c in claim.cite])
+        return CitedClaim(claim.text, anchor, tuple(marks), caveat)
 
     def claims(self, claims: list[Claim]) -> tuple[CitedClaim, ...]:
         return tuple(self.claim(c) for c in claims)
@@ -133,7 +139,7 @@ class _Numbering:
 
     def references(self) -> tuple[Reference, ...]:
         return tuple(
-            Reference(number, self.sources[source], tuple(self.locators[source]), tuple(Backlink(*b) for b in enumerate(self.backlinks[source], 1)))
+            Reference(number, self.sources[source], tuple(self.locators[source]), tuple(map(Backlink._make, enumerate(self.backlinks[source], 1))))
             for source, number in self.numbers.items()
         )
 
