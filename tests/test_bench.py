@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import subprocess
@@ -38,6 +39,19 @@ def test_bench_prints_a_table_and_writes_json(tmp_path: Path) -> None:
     rows = json.loads((tmp_path / "r.json").read_text())["rows"]
     assert [r["name"] for r in rows] == ["synthetic N=2", "real site (content/)"]
     assert all(r["build_s"] > 0 and r["rebuild_s"] > 0 and r["build_rss_mb"] > 0 for r in rows)
+
+
+def test_compare_takes_turns_between_checkouts(tmp_path: Path) -> None:
+    content = generate(tmp_path / "n2", 2, datetime.date.today())  # bench.compare builds as of today
+    command = [sys.executable, "-m", "bench.compare", str(content), str(PROJECT), str(PROJECT), "--runs", "2"]
+    done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=300, check=True)
+    lines = done.stdout.splitlines()
+    line = re.escape(str(PROJECT)) + r": median (\d+\.\d\d) s, (\d\.\d{3}) of the first \(runs: \d+\.\d\d \d+\.\d\d\)"
+    matches = [re.fullmatch(line, text) for text in lines]
+    assert len(matches) == 2 and all(matches), lines
+    assert matches[0] and matches[0].group(2) == "1.000"
+    refused = subprocess.run([sys.executable, "-m", "bench.compare", str(content), str(tmp_path)], cwd=PROJECT, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 1 and "no build.py here" in refused.stderr
 
 
 def test_hugo_project_links_the_content_into_data(tmp_path: Path) -> None:
