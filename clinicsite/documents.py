@@ -52,48 +52,74 @@ class _Loader(_SafeLoader):
 
 @dataclass(frozen=True)
 class Document:
-    """One YAML file: its data as plain Python values and where each value was written."""
+    """One YAML file: its data as plain Python values, and where each value was written.
+
+    Positions are looked up in the parser's node graph only when a diagnostic needs one:
+    recording the position of every value while converting was a third of that work, and
+    nearly none is ever shown.
+    """
 
     path: str
     """The file's path as shown in diagnostics (relative to the working folder when inside it)."""
     data: Any
     """Mappings, lists, strings and None; every scalar is a string or None."""
-    marks: dict[Path_, yaml.Mark | None] = field(repr=False)
-    """Path of each value -> the parser's mark of its first character (made a Location only when shown)."""
-    key_marks: dict[Path_, yaml.Mark] = field(repr=False)
-    """Path of each mapping value -> the mark of its key (for 'unknown field' errors)."""
+    root: yaml.Node | None = field(repr=False)
+    """The composed node graph data was converted from (None for an empty file)."""
 
     def _at(self, mark: yaml.Mark | None) -> Location:
         return Location(self.path, mark.line + 1, mark.column + 1) if mark is not None else Location(self.path)
 
+    def _walk(self, path: Path_) -> tuple[yaml.Node | None, yaml.Node | None, int]:
+        """Return the node at path or its nearest written ancestor, the key node of the last step, and how many steps were found.
+
+        A mapping step takes the first plain key with that text, as the converter did; a
+        value the converter refused (too deep, an alias, a tag) has no data below it.
+        """
+        node, key = self.root, None
+        for steps, step in enumerate(path):
+            found: tuple[yaml.Node | None, yaml.Node] | None = None
+            if type(node) is yaml.MappingNode and isinstance(step, str):
+                found = next(((k, v) for k, v in node.value if type(k) is yaml.ScalarNode and k.tag in _STANDARD_TAGS and k.value == step), None)
+            elif type(node) is yaml.SequenceNode and isinstance(step, int) and 0 <= step < len(node.value):
+                found = (None, node.value[step])
+            if found is None:
+                return node, key, steps
+            key, node = found
+        return node, key, len(path)
+
+    def _paths(self, value: Any, path: Path_) -> list[Path_]:
+        """Return the path of value and of every value inside it."""
+        children: Any = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        return [path] + [p for step, child in children for p in self._paths(child, (*path, step))]
+
     @property
     def positions(self) -> dict[Path_, Location]:
         """Return the position of every value by its path."""
-        return {path: self._at(mark) for path, mark in self.marks.items()}
+        return {path: self.locate(path) for path in self._paths(self.data, ())}
 
     @property
     def key_positions(self) -> dict[Path_, Location]:
         """Return the position of every mapping value's key by the value's path."""
-        return {path: self._at(mark) for path, mark in self.key_marks.items()}
+        return {path: self.locate_key(path) for path in self._paths(self.data, ()) if path and isinstance(path[-1], str)}
 
     def locate(self, path: Path_) -> Location:
         """Return the position of the value at path, or of its nearest written ancestor."""
-        while path not in self.marks:
-            path = path[:-1]
-        return self._at(self.marks[path])
+        node, _, _ = self._walk(path)
+        return self._at(node.start_mark if node is not None else None)
 
     def locate_key(self, path: Path_) -> Location:
         """Return the position of the key of the value at path, or else of the value (see locate)."""
-        return self._at(self.key_marks[path]) if path in self.key_marks else self.locate(path)
+        node, key, found = self._walk(path)
+        if key is not None and found == len(path):
+            return self._at(key.start_mark)
+        return self._at(node.start_mark if node is not None else None)
 
 
 class _Converter:
-    """Turn a composed node graph into plain data plus position tables."""
+    """Turn a composed node graph into plain data, refusing what content may not use."""
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.marks: dict[Path_, yaml.Mark | None] = {}
-        self.key_marks: dict[Path_, yaml.Mark] = {}
         self.diagnostics: list[Diagnostic] = []
         self._seen: set[int] = set()
 
@@ -101,20 +127,20 @@ class _Converter:
         mark = node.start_mark
         return Location(self.path, mark.line + 1, mark.column + 1)
 
-    def convert(self, node: yaml.Node, path: Path_) -> Any:
-        self.marks[path] = node.start_mark
-        if len(path) > MAX_DEPTH or id(node) in self._seen or node.tag not in _STANDARD_TAGS:
-            return self._refuse(node, path)
+    def convert(self, node: yaml.Node, depth: int) -> Any:
+        """Return node as data; depth is how many lists and mappings hold it."""
+        if depth > MAX_DEPTH or id(node) in self._seen or node.tag not in _STANDARD_TAGS:
+            return self._refuse(node, depth)
         self._seen.add(id(node))
         # exactly one of the three (the composer makes nothing else), tested the fastest way
         if type(node) is yaml.ScalarNode:
             return None if not node.style and node.value in _NULLS else node.value
         if type(node) is yaml.MappingNode:
-            return self._mapping(node, path)
-        return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+            return self._mapping(node, depth)
+        return [self.convert(item, depth + 1) for item in node.value]
 
-    def _refuse(self, node: yaml.Node, path: Path_) -> None:
-        if len(path) > MAX_DEPTH:
+    def _refuse(self, node: yaml.Node, depth: int) -> None:
+        if depth > MAX_DEPTH:
             self.diagnostics.append(error(self.at(node), "yaml-too-deep", _TOO_DEEP))
         elif id(node) in self._seen:  # an alias: refusing it also defuses "billion laughs"
             message = "this value is reused through a YAML anchor and alias (&name, *name), which content may not use; write the value out each time"
@@ -122,22 +148,20 @@ class _Converter:
         else:
             self.diagnostics.append(error(self.at(node), "yaml-tag", f"the tag '{node.tag}' is not allowed in content; remove it"))
 
-    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
+    def _mapping(self, node: yaml.MappingNode, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
+        first_lines: dict[str, int] = {}
         for key_node, value_node in node.value:
             if type(key_node) is not yaml.ScalarNode or key_node.tag not in _STANDARD_TAGS:
                 self.diagnostics.append(error(self.at(key_node), "yaml-key", "a key must be plain text, like 'title:'"))
                 continue
             key = key_node.value
-            at = (*path, key)
-            if key in result:
-                first = self.key_marks[at].line + 1
-                self.diagnostics.append(
-                    error(self.at(key_node), "yaml-duplicate-key", f"duplicate key '{key}' (first written at line {first}); keep one of them")
-                )
+            if key in first_lines:
+                message = f"duplicate key '{key}' (first written at line {first_lines[key]}); keep one of them"
+                self.diagnostics.append(error(self.at(key_node), "yaml-duplicate-key", message))
                 continue
-            self.key_marks[at] = key_node.start_mark
-            result[key] = self.convert(value_node, at)
+            first_lines[key] = key_node.start_mark.line + 1
+            result[key] = self.convert(value_node, depth + 1)
         return result
 
 
@@ -222,11 +246,8 @@ def parse_yaml(text: str, shown: str) -> tuple[Document | None, list[Diagnostic]
     except RecursionError:
         return None, [_too_deep(text, shown)]
     converter = _Converter(shown)
-    data = converter.convert(node, ()) if node is not None else None
-    if node is None:
-        converter.marks[()] = None
-    document = Document(shown, data, converter.marks, converter.key_marks)
-    return document, converter.diagnostics
+    data = converter.convert(node, 0) if node is not None else None
+    return Document(shown, data, node), converter.diagnostics
 
 
 __all__ = ["MAX_DEPTH", "Document", "Path_", "decode", "parse_yaml"]

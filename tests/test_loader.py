@@ -34,6 +34,21 @@ def test_positions_are_one_based_and_absolute() -> None:
     assert doc.locate(("summary", "claims", 0, "missing", 3)) == Location("t.yaml", 5, 7)
 
 
+def test_positions_follow_the_value_the_data_holds() -> None:
+    """Positions are looked up on demand: a duplicate key's first value, a list item, the nearest written ancestor."""
+    doc, problems = parse_yaml("a: 1\na: 2\nb:\n  - x\n  - {c: 3}\nd:\n", "t.yaml")
+    assert [p.rule for p in problems] == ["yaml-duplicate-key"] and doc is not None
+    assert doc.data == {"a": "1", "b": ["x", {"c": "3"}], "d": None}
+    assert (doc.locate(("a",)), doc.locate_key(("a",))) == (Location("t.yaml", 1, 4), Location("t.yaml", 1, 1))
+    assert doc.locate(("b", 1, "c")) == Location("t.yaml", 5, 9)
+    assert doc.locate_key(("b", 1)) == doc.locate(("b", 1)) == Location("t.yaml", 5, 5)  # a list item has no key
+    assert doc.locate(("b", 7)) == doc.locate(("b", "c")) == Location("t.yaml", 4, 3)
+    assert doc.locate_key(("b", 1, "missing")) == Location("t.yaml", 5, 5)
+    assert set(doc.positions) == {(), ("a",), ("b",), ("b", 0), ("b", 1), ("b", 1, "c"), ("d",)}
+    empty, _ = parse_yaml("", "e.yaml")
+    assert empty is not None and empty.locate(("title",)) == Location("e.yaml")
+
+
 def test_yaml_1_1_scalars_stay_text() -> None:
     doc, _ = parse_yaml(TEXT, "t.yaml")
     assert doc is not None
