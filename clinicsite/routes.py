@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from clinicsite.citations import CitedClaim, CitedSite, CitedTreatment
+from clinicsite.citations import CitedClaim, CitedTreatment
 from clinicsite.model import SiteInfo
 
 #: Every layout a page is rendered with (see treatment_page and site_pages).
@@ -84,9 +84,3 @@ def site_pages(info: SiteInfo, listings: tuple[Listing, ...]) -> tuple[Page, tup
         Page("sitemap.xml", "sitemap.xml", _common(info, "sitemap.xml", "") | {"entries": sitemap}),
         Page("robots.txt", "robots.txt", _common(info, "robots.txt", "") | {"sitemap_url": _url(info, "sitemap.xml")}),
     )
-
-
-def plan_pages(site: CitedSite) -> tuple[Page, ...]:
-    """Return every page of the site, index first, in a stable order."""
-    index, tail = site_pages(site.info, tuple(listing(t) for t in site.treatments))
-    return (index, *(treatment_page(site.info, t) for t in site.treatments), *tail)
