@@ -150,9 +150,12 @@ _LOWERABLE = re.compile(
 #: Text in which RE2 finds a lowerable pattern wherever `re` does: tab, newline, return and
 #: printable ASCII. (RE2's \s leaves out \v, \f aside, and the \x1c-\x1f that `re`'s takes in.)
 _NOT_RE2_TEXT = re.compile(r"[^\t\n\r\x20-\x7e]")
-#: Lowerable patterns RE2 reads otherwise: `$` (`re` also matches before a final newline) and
-#: `{,n}` (`re`: up to n times; RE2: those characters). Escaped, they would be safe: still refused.
-_NOT_RE2_PATTERN = re.compile(r"\$|\{,")
+#: Lowerable patterns RE2 reads otherwise, left to `re`: any `$` (`re` also matches before a
+#: final newline), and any brace but a plain count {n}, {n,} or {n,m}: RE2 reads `{,n}`, a
+#: number with a leading zero and one of ten digits or more as the characters themselves,
+#: where `re` counts. (Escaped braces and dollars are refused too: only speed is lost.)
+_COUNT = r"(?:0|[1-9][0-9]{0,3})"
+_NOT_RE2_PATTERN = re.compile(rf"\$|\{{(?!{_COUNT}(?:,{_COUNT}?)?\}})")
 
 
 def _linear(pattern: str) -> Any:
@@ -162,6 +165,7 @@ def _linear(pattern: str) -> Any:
     options = re2.Options()
     options.encoding = re2.Options.Encoding.LATIN1  # bytes in, no UTF-8 offsets to work out
     options.never_capture = True  # without groups RE2 runs its DFA only: ~1.5 µs a claim against re's 12
+    options.log_errors = False  # a pattern RE2 refuses is left to `re`, not printed on every build
     try:
         return re2.compile(pattern.encode("ascii"), options)
     except re2.error:  # what RE2 does not do: lookarounds, backreferences, possessive quantifiers

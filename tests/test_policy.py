@@ -166,7 +166,9 @@ def test_screen_finds_exactly_what_each_rule_finds(extra: list[dict[str, str]]) 
 #: Patterns of the kind searched lowercased (see policy._LOWERABLE), built from the parts where
 #: RE2 and `re` could differ: \s, \b, \d, ., classes, quantifiers (lazy, possessive, {,n}), ^ and $.
 _ATOMS = st.sampled_from(["a", "b", "s", " ", "-", "!", "0", r"\b", r"\w", r"\s", r"\d", r"\.", ".", "[a-c]", r"[\w-]", "[ab ]", "[0-9]"])
-_QUANTIFIERS = st.sampled_from(["", "", "*", "+", "?", "{1,2}", "{2}", "{,2}", "{2,}", "*?", "+?", "*+"])
+_QUANTIFIERS = st.sampled_from(
+    ["", "", "*", "+", "?", "{1,2}", "{2}", "{,2}", "{2,}", "*?", "+?", "*+", "{02}", "{0,01}", "{1,0000000002}", "{1000}", "{1001}", "{0}", "{", "}", "{a}"]
+)
 
 
 def _lowerable_patterns() -> st.SearchStrategy[str]:
@@ -199,6 +201,8 @@ def test_found_answers_as_unicode_matching_does(pattern: str, text: str) -> None
     [
         (r"no risk$", "No risk\n"),  # re's $ also matches before a final newline
         (r"a{,2}b", "B"),  # re: up to two a's; RE2 would read the characters {,2}
+        (r"ab{02}c", "ABBC"),  # re: two b's; RE2 would read a leading zero as characters
+        (r"ab{0,1000000000}c", "AC"),  # and a count of ten digits
         (r"x\sy", "x\vy"),  # re's \s takes in \v, RE2's does not
         (r"x\sy", "x\x1cy"),
         (r"a(?=b)", "AB"),  # a lookahead: RE2 does not do it
@@ -215,3 +219,5 @@ def test_the_default_screen_and_number_pattern_are_searched_by_re2() -> None:
     assert screen is not None and screen.linear is not None
     assert _NUMBER.linear is not None
     assert insensitive(r"no risk$").linear is None and insensitive(r"a(?=b)").linear is None
+    assert insensitive(r"ab{2}c").linear is not None and insensitive(r"ab{1,3}c").linear is not None and insensitive(r"ab{2,}c").linear is not None
+    assert insensitive(r"ab{02}c").linear is None and insensitive(r"ab{1,02}c").linear is None
