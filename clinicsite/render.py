@@ -195,31 +195,35 @@ def json_script(data: Any) -> Markup:
     return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c"))
 
 
-#: Distinct (macro, arguments) pairs the `each` filter remembers calls for: a treatment page
-#: has about three (marks with and without a caveat, back-links), the index one per treatment.
+#: Results the `each` filter keeps before it starts again: a synthetic site of 1,000
+#: treatments makes about 13,000 distinct marks and back-links, most of them on the index.
 EACH_MEMO_LIMIT = 100_000
 
 
-def _once_for() -> Callable[[Any, Any], Any]:
-    """Return the `once_for` filter: `macro | once_for(value)` calls macro(value) once per value.
+class _OnceFor:
+    """The `once_for` filter: `macro | once_for(value)` calls macro(value) once per value.
 
     A page cites most of the bibliography, so without it each source's reference entry
     would be formatted again on every page. Macros are pure, so the first result stands;
-    macro and value are kept with it, so their ids cannot be reused while the environment lives.
+    macro and value are kept with it, so their ids cannot be reused while it is kept.
     """
-    made: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
 
-    def once_for(macro: Any, value: Any) -> Any:
+    def __init__(self) -> None:
+        self.made: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
+
+    def clear(self) -> None:
+        self.made.clear()
+
+    def __call__(self, macro: Any, value: Any) -> Any:
         key = (id(macro), id(value))
-        if key not in made:
-            made[key] = (macro, value, macro(value))
-        return made[key][2]
+        found = self.made.get(key)
+        if found is None:
+            found = self.made[key] = (macro, value, macro(value))
+        return found[2]
 
-    return once_for
 
-
-def _each() -> Callable[..., Markup]:
-    """Return the `each` filter: `macro | each(items, *args)` joins macro(item, *args) for every item.
+class _Each:
+    """The `each` filter: `macro | each(items, *args)` joins macro(item, *args) for every item.
 
     A treatment page has hundreds of citation marks and back-links, and a Jinja macro call
     costs microseconds; every page numbers its sources from 1, so the same calls recur page
@@ -227,26 +231,32 @@ def _each() -> Callable[..., Markup]:
     macro depending on its arguments only: pass macros of a partial (imported without
     context, they see nothing else but the environment's globals) and hashable values.
     A macro defined in the page's own layout is made anew for each page: still correct,
-    only not reused (the memo is emptied if such calls pile up).
+    only not reused. At EACH_MEMO_LIMIT results the memo starts again.
     """
-    made: dict[tuple[Any, ...], dict[Any, Any]] = {}
 
-    def each(macro: Any, items: Iterable[Any], *args: Any) -> Markup:
+    def __init__(self) -> None:
+        self.made: dict[tuple[Any, ...], dict[Any, Any]] = {}
+        self.results = 0
+
+    def clear(self) -> None:
+        self.made.clear()
+        self.results = 0
+
+    def __call__(self, macro: Any, items: Iterable[Any], *args: Any) -> Markup:
+        if self.results >= EACH_MEMO_LIMIT:
+            self.clear()
         key = (macro, args)
-        calls = made.get(key)
+        calls = self.made.get(key)
         if calls is None:
-            if len(made) >= EACH_MEMO_LIMIT:
-                made.clear()
-            calls = made[key] = {}
+            calls = self.made[key] = {}
         out = []
         for item in items:
             html = calls.get(item)
             if html is None:
                 html = calls[item] = macro(item, *args)
+                self.results += 1
             out.append(html)
         return Markup("".join(out))
-
-    return each
 
 
 def make_environment(layouts: Path) -> jinja2.Environment:
@@ -276,14 +286,20 @@ def make_environment(layouts: Path) -> jinja2.Environment:
 
 
 def fresh_memos(env: jinja2.Environment) -> jinja2.Environment:
-    """Return env with its memos new: made once per build, they hold nothing of the last build's values.
+    """Return env with its memos emptied, for another build: they keep nothing of the last build's values.
 
-    The once_for and each filters, and each source's structured data (a page cites most of
-    the bibliography: the same entries on every page), which the data is never changed after.
+    The memos are the once_for and each filters, and each source's structured data (a page
+    cites most of the bibliography), which is never changed once made. They are emptied, not
+    replaced: a partial's module, kept by the environment, holds on to the filter it first saw.
     """
-    once_for = _once_for()
-    env.filters.update(once_for=once_for, each=_each())
-    env.globals["treatment_json_ld"] = functools.partial(treatment_json_ld, source_data=functools.partial(once_for, _source_data))
+    for name, memo in (("once_for", _OnceFor), ("each", _Each)):
+        kept = env.filters.get(name)
+        if isinstance(kept, memo):
+            kept.clear()
+        else:
+            env.filters[name] = memo()
+    source_data = functools.partial(env.filters["once_for"], _source_data)
+    env.globals["treatment_json_ld"] = functools.partial(treatment_json_ld, source_data=source_data)
     return env
 
 

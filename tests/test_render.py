@@ -208,9 +208,9 @@ def test_built_pages_carry_the_strict_csp_and_the_preview_relaxes_only_script() 
     assert DEV_CSP.replace(" 'unsafe-inline'", "") == CSP
 
 
-def _each_memo(env: jinja2.Environment) -> dict[object, dict[object, object]]:
-    cells = env.filters["each"].__closure__ or ()
-    return next(c.cell_contents for c in cells if isinstance(c.cell_contents, dict))
+def _each_results(env: jinja2.Environment) -> int:
+    """Return how many results the environment's each filter keeps."""
+    return sum(len(calls) for calls in env.filters["each"].made.values())
 
 
 def test_each_joins_a_macro_over_items_and_makes_each_distinct_call_once(tmp_path: Path) -> None:
@@ -235,10 +235,27 @@ def test_each_with_a_macro_of_the_page_itself_still_sees_each_page(tmp_path: Pat
 
 
 def test_each_empties_its_memo_at_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render, "EACH_MEMO_LIMIT", 2)
+    monkeypatch.setattr(render, "EACH_MEMO_LIMIT", 3)
     (tmp_path / "page.html").write_text("{% macro m(x) %}{{ title }}{{ x }}{% endmacro %}{{ m | each(items) }}")
     env = make_environment(tmp_path)
     page = env.get_template("page.html")
     for title in "abcde":
-        assert page.render(items=[1], title=title) == f"{title}1"
-        assert 1 <= len(_each_memo(env)) <= 2  # one entry per page's macro, dropped at the limit
+        assert page.render(items=[1, 2], title=title) == f"{title}1{title}2"
+        assert 2 <= _each_results(env) <= 4  # a page's macro is new on every page: its results are dropped at the limit
+
+
+def test_a_new_build_empties_the_memos_a_kept_partial_still_uses(tmp_path: Path) -> None:
+    """The preview server keeps its environment, and Jinja keeps each partial's module with the filter it saw first."""
+    (tmp_path / "partials").mkdir()
+    partial = "{% macro m(x) %}{{ x | seen }}<{{ x }}>{% endmacro %}{% macro all(items) %}{{ m | each(items) }}{% endmacro %}"
+    (tmp_path / "partials" / "m.html").write_text(partial)  # as claims.html's claim macro uses mark | each
+    (tmp_path / "page.html").write_text('{% from "partials/m.html" import all %}{{ all(items) }}')
+    env = make_environment(tmp_path)
+    seen: list[object] = []
+    env.filters["seen"] = lambda x: seen.append(x) or ""
+    assert env.get_template("page.html").render(items=[1, 2]) == "<1><2>"
+    render.fresh_memos(env)
+    assert _each_results(env) == 0
+    assert env.get_template("page.html").render(items=[1, 2]) == "<1><2>"
+    assert seen == [1, 2, 1, 2]  # made again in the new build, not taken from the last one
+    assert _each_results(env) == 2
