@@ -55,7 +55,10 @@ class Reference:
     number: int
     source: Source
     locators: tuple[str, ...]
-    backlinks: tuple[Backlink, ...]
+    backlinks: tuple[str, ...]
+    """The anchors of the claims citing it, in reading order."""
+    cited_in: tuple[Backlink, ...] = ()
+    """The same, numbered from 1 as the page shows them ("Cited in: 1 2")."""
 
 
 @dataclass(frozen=True)
@@ -138,10 +141,12 @@ class _Numbering:
         return CitedRecord(record.id, heading, claims, duration, seek_help)
 
     def references(self) -> tuple[Reference, ...]:
-        return tuple(
-            Reference(number, self.sources[source], tuple(self.locators[source]), tuple(map(Backlink._make, enumerate(self.backlinks[source], 1))))
-            for source, number in self.numbers.items()
-        )
+        references = []
+        for source, number in self.numbers.items():
+            anchors = tuple(self.backlinks[source])
+            cited_in = tuple(map(Backlink._make, enumerate(anchors, 1)))
+            references.append(Reference(number, self.sources[source], tuple(self.locators[source]), anchors, cited_in))
+        return tuple(references)
 
 
 def cite_treatment(treatment: Treatment, sources: dict[str, Source]) -> CitedTreatment:
