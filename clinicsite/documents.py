@@ -72,8 +72,9 @@ class Document:
     def _walk(self, path: Path_) -> tuple[yaml.Node | None, yaml.Node | None, int]:
         """Return the node at path or its nearest written ancestor, the key node of the last step, and how many steps were found.
 
-        A mapping step takes the first plain key with that text, as the converter did; a
-        value the converter refused (too deep, an alias, a tag) has no data below it.
+        A mapping step takes the first plain key with that text, as the converter did. Below
+        a value the converter refused (too deep, an alias, a tag) the data holds nothing, so
+        no diagnostic asks for a path there.
         """
         node, key = self.root, None
         for steps, step in enumerate(path):
@@ -146,6 +147,7 @@ class _Converter:
             message = "this value is reused through a YAML anchor and alias (&name, *name), which content may not use; write the value out each time"
             self.diagnostics.append(error(self.at(node), "yaml-alias", message))
         else:
+            self._seen.add(id(node))  # so that an alias of it is refused as an alias
             self.diagnostics.append(error(self.at(node), "yaml-tag", f"the tag '{node.tag}' is not allowed in content; remove it"))
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> dict[str, Any]:
