@@ -45,7 +45,7 @@ def test_positions_follow_the_value_the_data_holds() -> None:
     assert doc.locate(("b", 7)) == doc.locate(("b", "c")) == Location("t.yaml", 4, 3)
     assert doc.locate_key(("b", 1, "missing")) == Location("t.yaml", 5, 5)
     assert set(doc.positions) == {(), ("a",), ("b",), ("b", 0), ("b", 1), ("b", 1, "c"), ("d",)}
-    tagged, problems = parse_yaml("a: &x !foo {b: 1}\nc: *x\n", "t.yaml")
+    _, problems = parse_yaml("a: &x !foo {b: 1}\nc: *x\n", "t.yaml")
     assert [p.rule for p in problems] == ["yaml-tag", "yaml-alias"]
     empty, _ = parse_yaml("", "e.yaml")
     assert empty is not None and empty.locate(("title",)) == Location("e.yaml")
