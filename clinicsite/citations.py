@@ -57,8 +57,11 @@ class Reference:
     locators: tuple[str, ...]
     backlinks: tuple[str, ...]
     """The anchors of the claims citing it, in reading order."""
-    cited_in: tuple[Backlink, ...] = ()
-    """The same, numbered from 1 as the page shows them ("Cited in: 1 2")."""
+
+    @property
+    def cited_in(self) -> tuple[Backlink, ...]:
+        """Return the back-links numbered from 1, as the page shows them ("Cited in: 1 2")."""
+        return tuple(map(Backlink._make, enumerate(self.backlinks, 1)))
 
 
 @dataclass(frozen=True)
@@ -141,12 +144,9 @@ class _Numbering:
         return CitedRecord(record.id, heading, claims, duration, seek_help)
 
     def references(self) -> tuple[Reference, ...]:
-        references = []
-        for source, number in self.numbers.items():
-            anchors = tuple(self.backlinks[source])
-            cited_in = tuple(map(Backlink._make, enumerate(anchors, 1)))
-            references.append(Reference(number, self.sources[source], tuple(self.locators[source]), anchors, cited_in))
-        return tuple(references)
+        return tuple(
+            Reference(number, self.sources[source], tuple(self.locators[source]), tuple(self.backlinks[source])) for source, number in self.numbers.items()
+        )
 
 
 def cite_treatment(treatment: Treatment, sources: dict[str, Source]) -> CitedTreatment:
