@@ -280,26 +280,24 @@ def make_environment(layouts: Path) -> jinja2.Environment:
         json_script=json_script,
         doi_url=doi_url,
         pubmed_url=pubmed_url,
+        once_for=(once_for := _OnceFor()),
+        each=_Each(),
     )
-    env.globals.update(csp=Markup(CSP))
-    return fresh_memos(env)
+    source_data = functools.partial(once_for, _source_data)
+    env.globals.update(csp=Markup(CSP), treatment_json_ld=functools.partial(treatment_json_ld, source_data=source_data))
+    return env
 
 
 def fresh_memos(env: jinja2.Environment) -> jinja2.Environment:
     """Return env with its memos emptied, for another build: they keep nothing of the last build's values.
 
-    The memos are the once_for and each filters, and each source's structured data (a page
-    cites most of the bibliography), which is never changed once made. They are emptied, not
-    replaced: a partial's module, kept by the environment, holds on to the filter it first saw.
+    The memos are the once_for and each filters; once_for also keeps each source's structured
+    data (a page cites most of the bibliography), which is never changed once made. They are
+    emptied, not replaced: a partial's module, kept by the environment, holds on to the filter
+    it first saw.
     """
-    for name, memo in (("once_for", _OnceFor), ("each", _Each)):
-        kept = env.filters.get(name)
-        if isinstance(kept, memo):
-            kept.clear()
-        else:
-            env.filters[name] = memo()
-    source_data = functools.partial(env.filters["once_for"], _source_data)
-    env.globals["treatment_json_ld"] = functools.partial(treatment_json_ld, source_data=source_data)
+    env.filters["once_for"].clear()
+    env.filters["each"].clear()
     return env
 
 
