@@ -50,6 +50,11 @@ class _Loader(_SafeLoader):
         pass
 
 
+def _plain_key(node: yaml.Node) -> bool:
+    """Return True for a key the data keeps: a scalar with a standard tag (others are refused as yaml-key)."""
+    return type(node) is yaml.ScalarNode and node.tag in _STANDARD_TAGS
+
+
 @dataclass(frozen=True)
 class Document:
     """One YAML file: its data as plain Python values, and where each value was written.
@@ -80,7 +85,7 @@ class Document:
         for steps, step in enumerate(path):
             found: tuple[yaml.Node | None, yaml.Node] | None = None
             if type(node) is yaml.MappingNode and isinstance(step, str):
-                found = next(((k, v) for k, v in node.value if type(k) is yaml.ScalarNode and k.tag in _STANDARD_TAGS and k.value == step), None)
+                found = next(((k, v) for k, v in node.value if _plain_key(k) and k.value == step), None)
             elif type(node) is yaml.SequenceNode and isinstance(step, int) and 0 <= step < len(node.value):
                 found = (None, node.value[step])
             if found is None:
@@ -154,7 +159,7 @@ class _Converter:
         result: dict[str, Any] = {}
         first_lines: dict[str, int] = {}
         for key_node, value_node in node.value:
-            if type(key_node) is not yaml.ScalarNode or key_node.tag not in _STANDARD_TAGS:
+            if not _plain_key(key_node):
                 self.diagnostics.append(error(self.at(key_node), "yaml-key", "a key must be plain text, like 'title:'"))
                 continue
             key = key_node.value
