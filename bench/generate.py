@@ -3,7 +3,7 @@
 Every treatment has 30 records and about 94 claims in inline Markdown (emphasis, strong,
 links, code, escaped characters), and the content passes every validation rule: each claim
 cites a study in people first, numbers carry a locator, no policy words, and each page was
-reviewed 30 days before `today`. The same N and today always give the same bytes.
+signed off 30 days before `today` (with `build.py review`). The same N and today always give the same bytes.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 from clinicsite.evidence import _NUMBER as NUMBER
+from clinicsite.review import Request, sign_off
 
 SOURCES = 200
 KINDS = ("clinical-trial", "systematic-review", "clinical-study", "review", "guideline", "animal-study", "web-page", "book")
@@ -90,12 +91,8 @@ def source_yaml(i: int, today: datetime.date) -> str:
     return "\n".join([*lines, f"  doi: 10.1000/bench.{i}", f'  pmid: "{10000000 + i}"']) + "\n"
 
 
-def treatment_yaml(n: int, claims: Claims, today: datetime.date) -> str:
-    reviewed = today - datetime.timedelta(days=30)
-    return (
-        f"title: Treatment {n}\nalso_known_as: [Therapy {n}]\nsummary:\n  claims:\n{claims.block(3, '    ')}"
-        f'reviewed:\n  by: dr-bench\n  date: "{reviewed.isoformat()}"\n'
-    )
+def treatment_yaml(n: int, claims: Claims) -> str:
+    return f"title: Treatment {n}\nalso_known_as: [Therapy {n}]\nsummary:\n  claims:\n{claims.block(3, '    ')}"
 
 
 def records_yaml(name: str, claims: Claims) -> str:
@@ -122,9 +119,11 @@ def generate(root: Path, n: int, today: datetime.date) -> Path:
     for t in range(1, n + 1):
         folder = content / "treatments" / f"treatment-{t:04d}"
         folder.mkdir()
-        (folder / "treatment.yaml").write_text(treatment_yaml(t, claims, today))
+        (folder / "treatment.yaml").write_text(treatment_yaml(t, claims))
         for name in SECTIONS:
             (folder / name).write_text(records_yaml(name, claims))
+    # every page signed off 30 days before today, by the command a reviewer runs
+    sign_off(content, Request((), True, "dr-bench", "full", today - datetime.timedelta(days=30), None, today))
     return content
 
 

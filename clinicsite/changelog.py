@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from clinicsite.loader import ContentTree, load_content
+from clinicsite.shape import RECORD_FILES, SIGN_OFFS_FILE
 
 #: How alike two claims of one record must be to count as one claim reworded (difflib ratio).
 REWORDED = 0.5
-_SECTIONS = ("benefits.yaml", "mechanism.yaml", "side-effects.yaml", "faqs.yaml")
+_SECTIONS = tuple(rf.name for rf in RECORD_FILES)
 
 
 class ChangelogError(Exception):
@@ -128,16 +129,20 @@ def _source_section(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any
     return [f"## Sources ({len(lines)})\n\n" + "\n".join(lines)] if lines else []
 
 
-def _reviews(tree: ContentTree) -> dict[str, Any]:
+def _reviews(tree: ContentTree) -> dict[str, str]:
+    """Return each treatment's latest sign-off, as 'full sign-off by ID on DATE', or 'not signed off'."""
     found = {}
     for treatment in tree.treatments:
-        doc = treatment.documents.get("treatment.yaml")
-        found[treatment.slug] = doc.data.get("reviewed") if doc and isinstance(doc.data, dict) else None
+        doc = treatment.documents.get(SIGN_OFFS_FILE)
+        last = doc.data[-1] if doc and isinstance(doc.data, list) and doc.data and isinstance(doc.data[-1], dict) else None
+        found[treatment.slug] = f"{last.get('scope')} sign-off by {last.get('by')} on {last.get('date')}" if last else "not signed off"
     return found
 
 
-def _review_section(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    lines = [f"- **{slug}**: reviewed {old.get(slug)!r} → {new.get(slug)!r}" for slug in sorted(old.keys() | new.keys()) if old.get(slug) != new.get(slug)]
+def _review_section(old: dict[str, str], new: dict[str, str]) -> list[str]:
+    lines = [
+        f"- **{slug}**: {old.get(slug, 'absent')} → {new.get(slug, 'absent')}" for slug in sorted(old.keys() | new.keys()) if old.get(slug) != new.get(slug)
+    ]
     return [f"## Reviews ({len(lines)})\n\n" + "\n".join(lines)] if lines else []
 
 
@@ -156,6 +161,18 @@ def _content_at(ref: str, content: Path, into: Path) -> Path:
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(into, filter="data")
     return into / rel
+
+
+def sign_off_commit(content: Path, slug: str) -> str:
+    """Return the commit that last changed slug's sign-off record: what the reviewer signed."""
+    record = content / "treatments" / slug / SIGN_OFFS_FILE
+    if not record.is_file():
+        raise ChangelogError(f"'{slug}' has no sign-off record ({record}); compare with a git ref instead")
+    done = subprocess.run(["git", "-C", str(record.parent), "log", "-1", "--format=%H", "--", SIGN_OFFS_FILE], capture_output=True, check=False)
+    commit = done.stdout.decode().strip()
+    if done.returncode or not commit:
+        raise ChangelogError(f"git has no commit of {record} yet; commit the sign-off first, or compare with a git ref")
+    return commit
 
 
 def claims_changelog(content: Path, ref: str) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from clinicsite.model import HUMAN_EVIDENCE, Claim, Faq, Item, SideEffect, Site, SiteInfo, Source, Treatment
+from clinicsite.shape import RECORD_FILES
 
 
 class Mark(NamedTuple):
@@ -153,11 +154,8 @@ def cite_treatment(treatment: Treatment, sources: dict[str, Source]) -> CitedTre
     """Return the treatment with citations numbered in page reading order."""
     numbering = _Numbering(sources)
     summary = numbering.claims(treatment.overview.summary.claims)
-    benefits = tuple(numbering.record(r) for r in treatment.benefits)
-    mechanism = tuple(numbering.record(r) for r in treatment.mechanism)
-    side_effects = tuple(numbering.record(r) for r in treatment.side_effects)
-    faqs = tuple(numbering.record(r) for r in treatment.faqs)
-    return CitedTreatment(treatment, summary, benefits, mechanism, side_effects, faqs, numbering.references())
+    records = {rf.field: tuple(numbering.record(r) for r in getattr(treatment, rf.field)) for rf in RECORD_FILES}  # in reading order
+    return CitedTreatment(treatment, summary, references=numbering.references(), **records)
 
 
 def number_citations(site: Site) -> CitedSite:

@@ -14,14 +14,15 @@ from pathlib import Path
 from typing import TextIO
 
 from clinicsite import pipeline
-from clinicsite.changelog import ChangelogError, claims_changelog
+from clinicsite.changelog import ChangelogError, claims_changelog, sign_off_commit
 from clinicsite.diagnostics import FORMATTERS
 from clinicsite.loader import display_path
 from clinicsite.output import OutputError
+from clinicsite.review import Request, ReviewError, sign_off
 from clinicsite.scaffold import ScaffoldError, new_treatment
 from clinicsite.schema import write_schemas
 
-COMMANDS = ("build", "check", "serve", "schema", "new", "diff")
+COMMANDS = ("build", "check", "serve", "schema", "new", "diff", "review")
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
@@ -40,8 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--today", type=_date, default=None, help="check review dates as of this day, YYYY-MM-DD (default: today)")
     common.add_argument("--format", choices=sorted(FORMATTERS), default="text", help="diagnostic format: text, or github for pull-request annotations")
     parser = argparse.ArgumentParser(prog="build.py", description="Build the clinic's treatment pages from sourced YAML claims.")
-    sub = parser.add_subparsers(dest="command", metavar="{build,check,serve,schema,new,diff}")
-    sub.add_parser("build", parents=[common], help="check the content and write the site (default)")
+    sub = parser.add_subparsers(dest="command", metavar="{build,check,serve,schema,new,diff,review}")
+    build = sub.add_parser("build", parents=[common], help="check the content and write the site (default)")
+    build.add_argument("--drafts", action="store_true", help="preview build: render pages changed since their sign-off as drafts (banner, noindex)")
+    build.add_argument("--publish", action="store_true", help="the deploy build: refuse placeholder clinic details and placeholder reviewers")
     sub.add_parser("check", parents=[common], help="check the content and layouts; write nothing")
     serve = sub.add_parser("serve", parents=[common], help="build, serve on 127.0.0.1 and rebuild on changes")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
@@ -53,8 +56,20 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("slug", help="the treatment's folder name, e.g. chemical-peel")
     new.add_argument("--content", type=Path, default=Path("content"), help="content folder (default: content)")
     diff = sub.add_parser("diff", help="print a Markdown changelog of claims, sources and reviews since a git ref")
-    diff.add_argument("ref", help="a git ref, e.g. origin/main or HEAD~1")
+    diff.add_argument("ref", nargs="?", help="a git ref, e.g. origin/main or HEAD~1")
+    diff.add_argument("--since-review", metavar="SLUG", help="instead of a ref: the commit that recorded SLUG's latest sign-off")
     diff.add_argument("--content", type=Path, default=Path("content"), help="content folder (default: content)")
+    review = sub.add_parser("review", help="record a clinician's sign-off of treatment pages as they are now")
+    review.add_argument("slugs", nargs="*", metavar="SLUG", help="the treatments signed off")
+    review.add_argument("--all", action="store_true", help="sign off every treatment")
+    review.add_argument("--by", required=True, metavar="REVIEWER_ID", help="the reviewer's id in site.yaml")
+    review.add_argument(
+        "--scope", choices=("full", "partial"), default="full", help="full: the whole page was reviewed; partial: the changes since the last sign-off"
+    )
+    review.add_argument("--date", type=_date, default=None, help="the day of the review, YYYY-MM-DD (default: today)")
+    review.add_argument("--key", type=Path, default=None, help="your private SSH key, to sign (required when site.yaml requires signatures)")
+    review.add_argument("--content", type=Path, default=Path("content"), help="content folder (default: content)")
+    review.add_argument("--today", type=_date, default=None, help=argparse.SUPPRESS)
     return parser
 
 
@@ -90,10 +105,37 @@ def run_tool(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                 print(f"created {display_path(path)}", file=stdout)
             print("next: write each claim and cite its sources; `python build.py check` lists what is left", file=stderr)
         else:
-            print(claims_changelog(args.content, args.ref), file=stdout, end="")
+            if (args.ref is None) == (args.since_review is None):
+                raise ChangelogError("give a git ref (e.g. origin/main) or --since-review SLUG, not both")
+            ref = args.ref or sign_off_commit(args.content, args.since_review)
+            print(claims_changelog(args.content, ref), file=stdout, end="")
     except (ScaffoldError, ChangelogError, OSError) as exc:
         print(f"error: {exc}", file=stderr)
         return EXIT_USAGE
+    return EXIT_OK
+
+
+def run_review(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Sign off the named treatments; print what was signed, or why nothing was."""
+    request = Request(tuple(args.slugs), args.all, args.by, args.scope, args.date, args.key, args.today)
+    try:
+        done = sign_off(args.content, request)
+    except ReviewError as exc:
+        for problem in exc.problems:
+            print(FORMATTERS["text"](problem), file=stdout)
+        print(f"error: {exc}; nothing was signed", file=stderr)
+        return EXIT_CONTENT if exc.problems else EXIT_USAGE
+    for s in done:
+        r = s.record
+        print(
+            f"signed {s.slug} ({r.scope}, by {r.by}, {r.date.isoformat()}{', with an SSH signature' if r.signature else ''}): "
+            f"{s.claims} claims, {s.headings} headings, {len(r.sources)} sources; wrote {display_path(s.path)}",
+            file=stdout,
+        )
+        print(f"  changed since the last sign-off: {len(s.changed)}" + ("" if s.changed else " (or never signed before)"), file=stdout)
+        for change in s.changed:
+            loc = change.location
+            print(f"  - {loc.path}:{loc.line}:{loc.column}: {change.message.split(';')[0]}", file=stdout)
     return EXIT_OK
 
 
@@ -101,6 +143,8 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Run one parsed command and return its exit status."""
     if args.command in ("schema", "new", "diff"):
         return run_tool(args, stdout, stderr)
+    if args.command == "review":
+        return run_review(args, stdout, stderr)
     if not args.content.is_dir():
         print(f"error: content folder '{args.content}' not found; pass --content DIR", file=stderr)
         return EXIT_USAGE
@@ -113,7 +157,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         outcome = pipeline.check(args.content, args.layouts, args.today)
     else:
         try:
-            outcome = pipeline.build(args.content, args.out, args.layouts, args.today)
+            outcome = pipeline.build(args.content, args.out, args.layouts, args.today, drafts=args.drafts, publish=args.publish)
         except OutputError as exc:
             print(f"{display_path(args.out)}: error: {exc}", file=stderr)
             return EXIT_USAGE

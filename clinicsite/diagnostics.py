@@ -38,7 +38,7 @@ RULES: dict[str, str] = {
     "cite-missing": "A claim has no source: every claim needs at least one citation.",
     "id-duplicate": "Two records in one list (or two sources, or two reviewers) share an id.",
     "source-unknown": "A citation names a source id that is not in sources.yaml.",
-    "reviewer-unknown": "reviewed.by names a reviewer that is not in site.yaml.",
+    "reviewer-unknown": "A sign-off names a reviewer that is not in site.yaml.",
     "source-unused": "A source in sources.yaml is not cited by any claim (warning).",
     "markup-block": "Claim text uses block Markdown (a heading, list, quote or paragraph break); claims are one inline sentence.",
     "layout-error": "A layout template failed to compile or render.",
@@ -47,9 +47,14 @@ RULES: dict[str, str] = {
     "allow-unknown": "An allow entry names a rule that is not in force.",
     "allow-unused": "An allow entry excuses a rule the claim does not break (warning).",
     "allowed": "A claim breaks a rule its allow entry excuses; the reason is shown to the reviewer (note).",
-    "review-due": "The page's next review is due within 30 days (warning).",
-    "review-overdue": "The page's next review date has passed.",
-    "review-future": "The review date is later than today.",
+    "review-due": "The page's next full review is due within 30 days (warning).",
+    "review-overdue": "The page's next full review date has passed.",
+    "review-future": "A sign-off is dated later than today.",
+    "review-missing": "No clinician has signed the page off (no valid full sign-off in sign-offs.yaml).",
+    "review-stale": "A claim, heading, name or cited source changed after the latest sign-off; a reviewer must sign again.",
+    "review-record": "sign-offs.yaml was edited by hand (an entry does not match its fingerprint, repeats one, or is out of date order).",
+    "review-signature": "Sign-offs must be signed, and this one has no valid signature by its reviewer's SSH key.",
+    "publish-placeholder": "`build --publish` refuses the example site's placeholder clinic details or a placeholder reviewer's sign-off.",
     "source-duplicate": "Two sources share a DOI or a PMID.",
     "source-date": "A source's year or accessed date is later than today.",
     "policy-disable-unknown": "policy.yaml disables a rule id that is not a built-in rule.",
@@ -134,4 +139,14 @@ def format_github(diagnostic: Diagnostic) -> str:
     return f"::{command} {props}::{message}"
 
 
-FORMATTERS = {"text": format_text, "github": format_github}
+_MARKDOWN = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>|#!~"})
+
+
+def format_markdown(diagnostic: Diagnostic) -> str:
+    """Return a Markdown list item (a pull request's job summary); content's own text cannot open markup."""
+    loc = diagnostic.location
+    where = f"{loc.path}:{loc.line}:{loc.column}".translate(_MARKDOWN)
+    return f"- **{diagnostic.severity}** {where}: {diagnostic.message.translate(_MARKDOWN)} \\[{diagnostic.rule}\\]"
+
+
+FORMATTERS = {"text": format_text, "github": format_github, "markdown": format_markdown}

@@ -2,7 +2,7 @@
 
 "Every claim has a source" is necessary, not sufficient. Over each valid treatment this
 module applies the claims-language policy, the evidence-kind rules (benefits rest on
-human evidence; numbers point at where they are), review freshness, and checks across
+human evidence; numbers point at where they are) and checks across
 the bibliography. It reads validated records only; validate.py decides when to call it.
 """
 
@@ -12,15 +12,14 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import clinicsite.shape as shape
 from clinicsite.diagnostics import Diagnostic, error, note, policy_finding, warning
 from clinicsite.documents import Document, Path_
-from clinicsite.model import HUMAN_EVIDENCE, Claim, Faq, Item, Reviewed, SiteInfo, Source, Treatment
+from clinicsite.model import HUMAN_EVIDENCE, Claim, Source, Treatment
 from clinicsite.policy import ActivePolicy, insensitive
 
 #: Rules a claim's allow entry may name besides the policy's.
 EVIDENCE_RULES = frozenset({"evidence-weak", "number-locator"})
-#: How many days before the next review is due `check` starts warning.
-REVIEW_WARNING_DAYS = 30
 
 _NUMBER = insensitive(
     r"\d+(?:[.,]\d+)*(?:\s?%)?|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|half|dozen)\b"
@@ -94,36 +93,16 @@ def _claim_problems(doc: Document, name: str, path: Path_, claim: Claim, sources
             yield warning(where, "allow-unused", f"this claim does not break rule '{allow.rule}'; remove the allow entry")
 
 
-def _heading_problems(doc: Document, records: tuple[Item | Faq, ...], policy: ActivePolicy) -> Iterator[Diagnostic]:
-    for i, record in enumerate(records):
-        field = "question" if isinstance(record, Faq) else "title"
-        for finding in _policy_findings(getattr(record, field), policy):
-            yield policy_finding(doc.locate((i, field)), "error" if finding.severity == "error" else "warning", finding.rule, finding.message)
-
-
-def _review_problems(doc: Document, reviewed: Reviewed, info: SiteInfo, on: datetime.date) -> Iterator[Diagnostic]:
-    due = info.next_review(reviewed.date)
-    at = doc.locate(("reviewed", "date"))
-    if reviewed.date > on:
-        yield error(at, "review-future", f"the review date {reviewed.date.isoformat()} is after today ({on.isoformat()}); write the day the review happened")
-    elif due < on:
-        yield error(at, "review-overdue", f"the next review was due on {due.isoformat()}; have the page reviewed and update 'reviewed'")
-    elif (due - on).days <= REVIEW_WARNING_DAYS:
-        yield warning(at, "review-due", f"the next review is due on {due.isoformat()}, in {(due - on).days} days; book the reviewer")
-
-
-def treatment_problems(
-    treatment: Treatment, documents: dict[str, Document], sources: dict[str, Source], info: SiteInfo | None, policy: ActivePolicy, on: datetime.date
-) -> list[Diagnostic]:
-    """Return the integrity problems of one valid treatment."""
+def treatment_problems(treatment: Treatment, documents: dict[str, Document], sources: dict[str, Source], policy: ActivePolicy) -> list[Diagnostic]:
+    """Return the integrity problems of one valid treatment: its claims and its headings."""
     problems: list[Diagnostic] = []
-    for name, path, claim in treatment.claims():
+    for name, path, claim in shape.claims(treatment):
         problems += _claim_problems(documents[name], name, path, claim, sources, policy)
-    for name, records in (("benefits.yaml", treatment.benefits), ("mechanism.yaml", treatment.mechanism), ("side-effects.yaml", treatment.side_effects)):
-        problems += _heading_problems(documents[name], records, policy)
-    problems += _heading_problems(documents["faqs.yaml"], treatment.faqs, policy)
-    if info is not None:
-        problems += _review_problems(documents["treatment.yaml"], treatment.overview.reviewed, info, on)
+    for part in shape.headings(treatment):
+        for finding in _policy_findings(part.text, policy):
+            problems.append(
+                policy_finding(documents[part.file].locate(part.path), "error" if finding.severity == "error" else "warning", finding.rule, finding.message)
+            )
     return problems
 
 

@@ -15,12 +15,12 @@ from pathlib import Path
 
 from clinicsite.diagnostics import Diagnostic, Location, error
 from clinicsite.documents import Document, decode, parse_yaml
+from clinicsite.shape import SIGN_OFFS_FILE, TREATMENT_FILES
 
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 SITE_FILES = ("site.yaml", "sources.yaml")
 #: Site files that may be left out: without policy.yaml the built-in claims policy applies.
 OPTIONAL_SITE_FILES = ("policy.yaml",)
-TREATMENT_FILES = ("treatment.yaml", "benefits.yaml", "mechanism.yaml", "side-effects.yaml", "faqs.yaml")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
@@ -117,8 +117,13 @@ def load_treatment(folder: Path, root: Path) -> tuple[TreatmentFiles | None, lis
         return None, [error(shown, "slug-format", message)]
     if not folder.resolve().is_relative_to(root.resolve()):
         return None, [error(shown, "content-outside", "this folder links outside the content folder; replace the link with the folder itself")]
-    problems = [_unexpected(e, TREATMENT_FILES, "files") for e in _visible(folder) if e.name not in TREATMENT_FILES]
+    expected = (*TREATMENT_FILES, SIGN_OFFS_FILE)
+    problems = [_unexpected(e, expected, "files") for e in _visible(folder) if e.name not in expected]
     documents, complete, found = _load_named(folder, root, TREATMENT_FILES, real_folder=True)
+    if (folder / SIGN_OFFS_FILE).is_file():  # optional: a page never signed off has none
+        signed, _, more = _load_named(folder, root, (SIGN_OFFS_FILE,), real_folder=True)
+        documents |= signed
+        found += more
     return TreatmentFiles(folder.name, documents, complete and not problems), problems + found
 
 

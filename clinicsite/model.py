@@ -7,10 +7,11 @@ reference and the exported JSON Schema are checked against them.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import calendar
 import datetime
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -96,17 +97,8 @@ class ClaimGroup(Record):
     """The claims, in reading order."""
 
 
-class Reviewed(Record):
-    """Who signed the page off and when."""
-
-    by: Id
-    """The id of a reviewer in site.yaml."""
-    date: Date
-    """The day of the review, YYYY-MM-DD."""
-
-
 class Overview(Record):
-    """treatment.yaml: what the treatment is called, its summary and its review."""
+    """treatment.yaml: what the treatment is called and its summary."""
 
     title: Text
     """The treatment's name, the page heading."""
@@ -116,8 +108,6 @@ class Overview(Record):
     """How the procedure reaches the body: percutaneous (through the skin, e.g. needles), noninvasive or surgical; for search engines."""
     summary: ClaimGroup
     """Three to five claims introducing the treatment."""
-    reviewed: Reviewed
-    """The medical review of this page."""
 
 
 class Item(Record):
@@ -206,6 +196,30 @@ class Contact(Record):
     """Where patients book an appointment."""
 
 
+_KEY_TYPES = (
+    "ssh-ed25519",
+    "ssh-rsa",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+)
+
+
+def _ssh_key(value: str) -> str:
+    """Accept one OpenSSH public key line whose encoded key names the same type."""
+    fields = value.split()
+    try:
+        blob = base64.b64decode(fields[1], validate=True) if len(fields) >= 2 else b""
+    except binascii.Error:
+        blob = b""
+    named = blob[4 : 4 + int.from_bytes(blob[:4], "big")].decode("ascii", "replace") if len(blob) > 4 else ""
+    if not fields or fields[0] not in _KEY_TYPES or named != fields[0]:
+        raise PydanticCustomError("ssh_key", "not an OpenSSH public key line; copy the whole line of the .pub file, e.g. 'ssh-ed25519 AAAA... name'")
+    return " ".join(fields[:2])
+
+
 class Reviewer(Record):
     """A clinician who reviews pages."""
 
@@ -217,6 +231,10 @@ class Reviewer(Record):
     """Qualifications, e.g. "MBBS, MRCP"."""
     registration: Text | None = None
     """Professional registration, e.g. "GMC 1234567"."""
+    placeholder: bool = False
+    """True for the example site's made-up reviewer: pages say no clinician reviewed them, and `build --publish` refuses them."""
+    ssh_key: Annotated[str, AfterValidator(_ssh_key)] | None = None
+    """The reviewer's OpenSSH public key line ("ssh-ed25519 AAAA... name"); needed when sign-offs must be signed."""
 
 
 def _with_slash(value: str) -> str:
@@ -238,6 +256,10 @@ class SiteInfo(Record):
     """Months after a review when the next one is due."""
     reviewers: Annotated[list[Reviewer], Field(min_length=1)]
     """Clinicians who may sign pages off."""
+    example: bool = False
+    """True while the clinic details are placeholders (the shipped example): every page says so, and `build --publish` refuses to build."""
+    signatures_required: bool = False
+    """True when every sign-off must be signed with its reviewer's SSH key (`review --key`), which `check` verifies."""
 
     def next_review(self, reviewed_on: datetime.date) -> datetime.date:
         """Return the day a page reviewed on reviewed_on is due for its next review."""
@@ -283,19 +305,24 @@ class Policy(Record):
     """Ids of default rules the clinic switches off."""
 
 
-#: Each treatment file and the type of its top-level value.
-TREATMENT_SCHEMAS: dict[str, Any] = {
-    "treatment.yaml": Overview,
-    "benefits.yaml": list[Item],
-    "mechanism.yaml": list[Item],
-    "side-effects.yaml": list[SideEffect],
-    "faqs.yaml": list[Faq],
-}
+Scope = Literal["full", "partial"]
+
+
+@dataclass(frozen=True)
+class Signed:
+    """One clinical sign-off of a page, as the page and the review rules use it."""
+
+    by: str
+    """The reviewer's id in site.yaml."""
+    date: datetime.date
+    """The day it was signed."""
+    scope: Scope
+    """full: the whole page was reviewed; partial: the changes since the previous sign-off were checked."""
 
 
 @dataclass(frozen=True)
 class Treatment:
-    """One validated treatment folder."""
+    """One validated treatment folder; its record files are described in clinicsite.shape."""
 
     slug: str
     overview: Overview
@@ -303,30 +330,14 @@ class Treatment:
     mechanism: tuple[Item, ...]
     side_effects: tuple[SideEffect, ...]
     faqs: tuple[Faq, ...]
+    sign_offs: tuple[Signed, ...] = ()
+    """The valid sign-offs, oldest first."""
+    draft: tuple[str, ...] = ()
+    """Sections changed since the last sign-off (all, when never signed); empty when the page is as signed."""
 
-    def claims(self) -> Iterator[tuple[str, tuple[str | int, ...], Claim]]:
-        """Yield (file name, path in that file, claim) for every claim of the treatment."""
-        for j, claim in enumerate(self.overview.summary.claims):
-            yield "treatment.yaml", ("summary", "claims", j), claim
-        lists: tuple[tuple[str, tuple[Item | Faq, ...]], ...] = (
-            ("benefits.yaml", self.benefits),
-            ("mechanism.yaml", self.mechanism),
-            ("side-effects.yaml", self.side_effects),
-            ("faqs.yaml", self.faqs),
-        )
-        for name, records in lists:
-            for i, record in enumerate(records):
-                yield from ((name, path, claim) for path, claim in _record_claims(i, record))
-
-
-def _record_claims(i: int, record: Item | Faq) -> Iterator[tuple[tuple[str | int, ...], Claim]]:
-    for j, claim in enumerate(record.claims):
-        yield (i, "claims", j), claim
-    if isinstance(record, SideEffect):
-        if record.duration is not None:
-            yield (i, "duration"), record.duration
-        for j, claim in enumerate(record.seek_help.claims if record.seek_help else ()):
-            yield (i, "seek_help", "claims", j), claim
+    def last(self, scope: Scope | None = None) -> Signed | None:
+        """Return the latest sign-off (of that scope, if given), or None."""
+        return next((s for s in reversed(self.sign_offs) if scope is None or s.scope == scope), None)
 
 
 @dataclass(frozen=True)

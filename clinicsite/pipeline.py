@@ -37,7 +37,7 @@ from clinicsite.model import Site, Treatment
 from clinicsite.output import Staged, WriteResult, lock, open_stage, put, write_site
 from clinicsite.render import File, compile_layouts, fresh_memos, make_environment, render_assets, render_page
 from clinicsite.routes import Listing, listing, site_pages, treatment_page
-from clinicsite.validate import SiteFacts, cited_sources, unused_sources, validate_site_files, validate_treatment
+from clinicsite.validate import SiteFacts, cited_sources, placeholder_sign_offs, publish_problems, unused_sources, validate_site_files, validate_treatment
 
 #: The layouts shipped with the project, used unless --layouts names others.
 DEFAULT_LAYOUTS = Path(__file__).resolve().parent.parent / "layouts"
@@ -102,6 +102,18 @@ class _Job:
     """With a cache: a hash of all of the above, which a treatment's result depends on."""
     stage: Path | None = None
     """Where worker processes write the pages they render (build, big sites, no cache)."""
+    drafts: bool = False
+    """Preview builds: a page changed since its sign-off renders as a draft instead of failing."""
+    publish: bool = False
+    """The deploy build: placeholder clinic details and placeholder reviewers' sign-offs are errors."""
+
+
+#: What a draft may lack: in a preview build these are warnings, and the page carries the draft banner.
+DRAFT_RULES = frozenset({"review-stale", "review-missing"})
+
+
+def _as_drafts(problems: list[Diagnostic]) -> list[Diagnostic]:
+    return [dataclasses.replace(p, severity="warning") if p.rule in DRAFT_RULES and p.severity == "error" else p for p in problems]
 
 
 def _treatment(folder: Path, job: _Job) -> TreatmentResult:
@@ -110,9 +122,11 @@ def _treatment(folder: Path, job: _Job) -> TreatmentResult:
     if files is None:
         return TreatmentResult(tuple(problems), "refused")
     treatment, found = validate_treatment(files, job.facts)
-    problems += found
+    problems += _as_drafts(found) if job.drafts else found
     if treatment is None:
         return TreatmentResult(tuple(problems), "invalid")
+    if job.publish and job.facts.info is not None:
+        problems += placeholder_sign_offs(treatment, files, job.facts.info)
     cited = frozenset(cited_sources(treatment))
     info, sources = job.facts.info, job.facts.sources
     if not job.render or info is None or sources is None or any(p.severity == "error" for p in problems):
@@ -182,10 +196,10 @@ def _environment(layouts: Path, cache: BuildCache | None) -> tuple[jinja2.Enviro
     return fresh_memos(env), key
 
 
-def _shared_key(tree: ContentTree, layouts_key: bytes, today: datetime.date, render: bool) -> bytes:
+def _shared_key(tree: ContentTree, layouts_key: bytes, today: datetime.date, render: bool, drafts: bool) -> bytes:
     """Return a hash of everything a treatment's result depends on besides its own folder."""
     site_files = [tree.root / name for name in ("site.yaml", "sources.yaml", "policy.yaml")]
-    parts: list[bytes | str] = [str(tree.root.absolute()), str(Path.cwd()), today.isoformat(), str(render), layouts_key]
+    parts: list[bytes | str] = [str(tree.root.absolute()), str(Path.cwd()), today.isoformat(), str(render), str(drafts), layouts_key]
     return digest([*parts, *(p.read_bytes() if p.is_file() else b"\0absent" for p in site_files)])
 
 
@@ -237,20 +251,29 @@ def _site(facts: SiteFacts, results: list[TreatmentResult]) -> Site | None:
     return Site(facts.info, facts.sources, treatments) if len(treatments) == len(results) else None
 
 
-def _stages(content: Path, layouts: Path, today: datetime.date | None, cache: BuildCache | None, render: bool, out: Path | None = None) -> Outcome:
+def _stages(
+    content: Path,
+    layouts: Path,
+    today: datetime.date | None,
+    cache: BuildCache | None,
+    render: bool,
+    out: Path | None = None,
+    drafts: bool = False,
+    publish: bool = False,
+) -> Outcome:
     tree, problems = load_site_files(content)
     facts, found = validate_site_files(tree, today)
-    problems += found
+    problems += found + (publish_problems(tree, facts) if publish else [])
     folders, found = treatment_folders(content)
     problems += found
     env, layouts_key = _environment(layouts, cache)
     if not render:
         problems += compile_layouts(env, layouts)
     render = render and not any(p.severity == "error" for p in problems)
-    key = _shared_key(tree, layouts_key, facts.on, render) if cache is not None else b""
+    key = _shared_key(tree, layouts_key, facts.on, render, drafts) if cache is not None else b""
     # a big build's workers write their pages themselves: sending 150 MB back to be written was a ninth of it
     stage = open_stage(out, (content, layouts)) if out is not None and render and cache is None and _parallel(len(folders)) else None
-    job = _Job(content, facts, render, env, layouts, key, stage)
+    job = _Job(content, facts, render, env, layouts, key, stage, drafts, publish)
     try:
         outcome = _outcome(job, tree, _results(folders, job, cache), problems, cache)
     except BaseException:
@@ -271,22 +294,35 @@ def check(content: Path, layouts: Path = DEFAULT_LAYOUTS, today: datetime.date |
     return _stages(content, layouts, today, None, render=False)
 
 
-def render_site(content: Path, layouts: Path = DEFAULT_LAYOUTS, today: datetime.date | None = None, cache: BuildCache | None = None) -> Outcome:
+def render_site(
+    content: Path, layouts: Path = DEFAULT_LAYOUTS, today: datetime.date | None = None, cache: BuildCache | None = None, drafts: bool = False
+) -> Outcome:
     """Return check's problems plus layout errors, and every file of the site rendered in memory.
 
     cache, kept by a long-running process, lets unchanged treatments be taken from the last run.
+    drafts: pages changed since their sign-off render as drafts (banner, noindex, not in the sitemap).
     """
-    return _stages(content, layouts, today, cache, render=True)
+    return _stages(content, layouts, today, cache, render=True, drafts=drafts)
 
 
-def build(content: Path, out: Path, layouts: Path = DEFAULT_LAYOUTS, today: datetime.date | None = None, cache: BuildCache | None = None) -> Outcome:
+def build(
+    content: Path,
+    out: Path,
+    layouts: Path = DEFAULT_LAYOUTS,
+    today: datetime.date | None = None,
+    cache: BuildCache | None = None,
+    drafts: bool = False,
+    publish: bool = False,
+) -> Outcome:
     """Return the outcome of check, having written the site to out when it found no error.
 
     With a cache, files unchanged since its last write are linked from out, not written
     again. Raises OutputError when the site could not be written; out is then unchanged.
+    drafts: as for render_site (the preview server and pull-request previews). publish: the
+    deploy build, which refuses placeholder clinic details and placeholder reviewers' sign-offs.
     """
     with lock(out):  # from the stage's opening (big builds) to the swap
-        outcome = _stages(content, layouts, today, cache, render=True, out=out)
+        outcome = _stages(content, layouts, today, cache, render=True, out=out, drafts=drafts, publish=publish)
         if outcome.errors or outcome.counts is None:
             return outcome
         previous = cache.written if cache is not None else None

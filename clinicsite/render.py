@@ -25,8 +25,8 @@ from clinicsite.citations import CitedClaim, CitedTreatment
 from clinicsite.diagnostics import Diagnostic, Location, error
 from clinicsite.loader import display_path
 from clinicsite.markup import render_inline
-from clinicsite.model import Reviewer, SiteInfo, Source
-from clinicsite.routes import LAYOUTS, Page
+from clinicsite.model import SiteInfo, Source
+from clinicsite.routes import LAYOUTS, Page, ReviewBox
 
 ASSETS = "assets"
 #: English month names, independent of the machine's locale so builds are reproducible.
@@ -149,7 +149,7 @@ def _source_data(source: Source) -> dict[str, Any]:
 
 
 def treatment_json_ld(
-    page: CitedTreatment, site: SiteInfo, url: str, reviewer: Reviewer, source_data: Callable[[Source], dict[str, Any]] = _source_data
+    page: CitedTreatment, site: SiteInfo, url: str, review: ReviewBox | None, source_data: Callable[[Source], dict[str, Any]] = _source_data
 ) -> dict[str, Any]:
     """Return a treatment page's structured data: a MedicalWebPage and an FAQPage.
 
@@ -171,8 +171,7 @@ def treatment_json_ld(
         "description": description(page.summary),
         "inLanguage": site.language,
         "isPartOf": {"@type": "WebSite", "name": site.name, "url": site.base_url},
-        "lastReviewed": overview.reviewed.date.isoformat(),
-        "reviewedBy": {"@type": "Person", "name": reviewer.name, "honorificSuffix": reviewer.credentials},
+        **_review_data(review),
         "about": procedure,
         "citation": [source_data(ref.source) for ref in page.references],
     }
@@ -184,6 +183,18 @@ def treatment_json_ld(
         "mainEntity": [{"@type": "Question", "name": faq.heading, "acceptedAnswer": {"@type": "Answer", "text": plain_text(faq.claims)}} for faq in page.faqs],
     }
     return {"@context": "https://schema.org", "@graph": [web_page, faq_page]}
+
+
+def _review_data(review: ReviewBox | None) -> dict[str, Any]:
+    """Return the page's review facts for search engines; none for a draft or a placeholder reviewer's sign-off."""
+    if review is None or review.reviewer.placeholder:
+        return {}
+    reviewer = review.reviewer
+    return {
+        "lastReviewed": review.reviewed.isoformat(),
+        "dateModified": review.modified.isoformat(),
+        "reviewedBy": {"@type": "Person", "name": reviewer.name, "honorificSuffix": reviewer.credentials},
+    }
 
 
 def json_script(data: Any) -> Markup:

@@ -1,15 +1,17 @@
 """`build.py new <slug>`: a new treatment folder with every file and commented examples.
 
-The examples are deliberately incomplete: every claim has an empty `cite` and the review
-names no reviewer, so `check` lists what is left to do (cite-missing, reviewer-unknown)
-and the page cannot be published until an editor has sourced every sentence.
+The examples are deliberately incomplete: every claim has an empty `cite` and the page
+starts unsigned, so `check` lists what is left to do (cite-missing, review-missing) and
+the page cannot be published until an editor has sourced every sentence and a clinician
+has signed it off with `build.py review`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from clinicsite.loader import SLUG, TREATMENT_FILES
+from clinicsite.loader import SLUG
+from clinicsite.shape import TREATMENT_FILES
 
 
 class ScaffoldError(Exception):
@@ -24,7 +26,8 @@ _CLAIM_HELP = """\
 
 TEMPLATES: dict[str, str] = {
     "treatment.yaml": """\
-# The treatment's name, other names, a summary of three to five claims, and its review.
+# The treatment's name, other names and a summary of three to five claims.
+# A clinician signs the page off with `python build.py review SLUG --by REVIEWER_ID`.
 title: {title}
 also_known_as: []             # e.g. [Collagen induction therapy]
 summary:
@@ -35,9 +38,6 @@ summary:
       cite: []
     - text: "The common side effects and how long they last."
       cite: []
-reviewed:
-  by: change-me               # the id of a reviewer in content/site.yaml, once the page is reviewed
-  date: "{today}"             # the day of that review
 """,
     "benefits.yaml": _CLAIM_HELP
     + """\

@@ -14,7 +14,9 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from clinicsite.model import TREATMENT_SCHEMAS, Policy, SiteInfo, Source
+from clinicsite.model import Policy, SiteInfo, Source
+from clinicsite.shape import SIGN_OFFS_FILE, TREATMENT_SCHEMAS
+from clinicsite.signoff import SignOff
 
 #: Schema file name -> (the glob of the content files it describes, their type).
 CONTENT_KINDS: dict[str, tuple[str, Any]] = {
@@ -22,6 +24,7 @@ CONTENT_KINDS: dict[str, tuple[str, Any]] = {
     "sources.schema.json": ("content/sources.yaml", list[Source]),
     "policy.schema.json": ("content/policy.yaml", Policy),
     **{name.replace(".yaml", ".schema.json"): (f"content/treatments/*/{name}", kind) for name, kind in TREATMENT_SCHEMAS.items()},
+    "sign-offs.schema.json": (f"content/treatments/*/{SIGN_OFFS_FILE}", list[SignOff]),
 }
 
 

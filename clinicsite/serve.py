@@ -116,7 +116,7 @@ def rebuild(
     """
     started = time.perf_counter()
     try:
-        outcome = pipeline.build(args.content, args.out, args.layouts, args.today, cache)
+        outcome = pipeline.build(args.content, args.out, args.layouts, args.today, cache, drafts=True)
     except OutputError as exc:
         print(f"error: {exc}", file=stdout, flush=True)
         return False

@@ -6,6 +6,7 @@ checked only over documents whose shape was valid, so one mistake is reported on
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import difflib
 from collections.abc import Iterable, Sequence
@@ -21,8 +22,10 @@ from clinicsite.diagnostics import Diagnostic, error, warning
 from clinicsite.documents import Document, Path_
 from clinicsite.loader import ContentTree, TreatmentFiles
 from clinicsite.markup import has_block_markup
-from clinicsite.model import TREATMENT_SCHEMAS, Faq, Item, Overview, Policy, SideEffect, Site, SiteInfo, Source, Treatment
+from clinicsite.model import Overview, Policy, Site, SiteInfo, Source, Treatment
 from clinicsite.policy import ActivePolicy, active_policy, default_ids
+from clinicsite.shape import RECORD_FILES, SIGN_OFFS_FILE, TREATMENT_SCHEMAS, claims
+from clinicsite.signoff import Against, SignOff, review, sections
 
 _TYPE_WORDS = {
     "string_type": "text",
@@ -114,6 +117,8 @@ def _translate(err: Any, schema: Any, doc: Document) -> Diagnostic:
     if kind == "extra_forbidden":
         model = _model_at(schema, loc[:-1])
         hint = _suggest(name, model.model_fields if model else ())
+        if model is Overview and name == "reviewed":
+            hint = "; sign-offs are now kept in sign-offs.yaml: remove 'reviewed' and have the reviewer run `python build.py review SLUG --by REVIEWER_ID`"
         return error(doc.locate_key(loc), "field-unknown", f"unknown field '{name}'{hint}")
     if kind in ("missing", "accessed_required"):
         at = doc.locate(loc[:-1])
@@ -166,22 +171,16 @@ def _validate_treatment(files: TreatmentFiles, problems: list[Diagnostic]) -> Tr
     values = {name: _validate_doc(files.documents.get(name), schema, problems) for name, schema in TREATMENT_SCHEMAS.items()}
     if not files.complete or any(v is None for v in values.values()):
         return None
-    for name in ("benefits.yaml", "mechanism.yaml", "side-effects.yaml", "faqs.yaml"):
-        problems += _unique_ids(files.documents[name], (), values[name])
+    for rf in RECORD_FILES:
+        problems += _unique_ids(files.documents[rf.name], (), values[rf.name])
     overview: Overview = values["treatment.yaml"]
-    lists: list[tuple[Item | SideEffect | Faq, ...]] = [tuple(values[n]) for n in ("benefits.yaml", "mechanism.yaml", "side-effects.yaml", "faqs.yaml")]
-    return Treatment(files.slug, overview, *lists)  # type: ignore[arg-type]
+    return Treatment(files.slug, overview, **{rf.field: tuple(values[rf.name]) for rf in RECORD_FILES})
 
 
-def _check_references(treatment: Treatment, files: TreatmentFiles, info: SiteInfo | None, sources: dict[str, Source] | None) -> list[Diagnostic]:
-    """Return problems with reviewers, citations and claim markup of one valid treatment."""
+def _check_references(treatment: Treatment, files: TreatmentFiles, sources: dict[str, Source] | None) -> list[Diagnostic]:
+    """Return problems with citations and claim markup of one valid treatment."""
     problems: list[Diagnostic] = []
-    by = treatment.overview.reviewed.by
-    reviewers = [r.id for r in info.reviewers] if info else None
-    if reviewers is not None and by not in reviewers:
-        at = files.documents["treatment.yaml"].locate(("reviewed", "by"))
-        problems.append(error(at, "reviewer-unknown", f"no reviewer with id '{by}' in site.yaml{_suggest(by, reviewers)}"))
-    for name, path, claim in treatment.claims():
+    for name, path, claim in claims(treatment):
         doc = files.documents[name]
         if has_block_markup(claim.text):
             problems.append(
@@ -205,7 +204,7 @@ def unused_sources(doc: Document, sources: list[Source], cited: set[str]) -> lis
 
 def cited_sources(treatment: Treatment) -> set[str]:
     """Return the ids of the sources a treatment's claims cite."""
-    return {c.source for _, _, claim in treatment.claims() for c in claim.cite}
+    return {c.source for _, _, claim in claims(treatment) for c in claim.cite}
 
 
 def _policy(doc: Document | None, problems: list[Diagnostic]) -> ActivePolicy:
@@ -231,6 +230,8 @@ class SiteFacts:
     policy: ActivePolicy
     on: datetime.date
     """The date review freshness and source dates are checked against."""
+    sources_doc: Document | None = None
+    """sources.yaml, to locate a source whose entry changed since a page was signed off."""
 
 
 def validate_site_files(tree: ContentTree, today: datetime.date | None = None) -> tuple[SiteFacts, list[Diagnostic]]:
@@ -247,7 +248,7 @@ def validate_site_files(tree: ContentTree, today: datetime.date | None = None) -
         problems += _unique_ids(tree.sources, (), source_list)
         problems += evidence.source_problems(tree.sources, source_list, on)
         sources = {s.id: s for s in source_list}
-    return SiteFacts(info, source_list, sources, policy, on), problems
+    return SiteFacts(info, source_list, sources, policy, on, tree.sources), problems
 
 
 def validate_treatment(files: TreatmentFiles, facts: SiteFacts) -> tuple[Treatment | None, list[Diagnostic]]:
@@ -255,10 +256,25 @@ def validate_treatment(files: TreatmentFiles, facts: SiteFacts) -> tuple[Treatme
     problems: list[Diagnostic] = []
     treatment = _validate_treatment(files, problems)
     if treatment is not None:
-        problems += _check_references(treatment, files, facts.info, facts.sources)
+        problems += _check_references(treatment, files, facts.sources)
         if facts.sources is not None:
-            problems += evidence.treatment_problems(treatment, files.documents, facts.sources, facts.info, facts.policy, facts.on)
+            problems += evidence.treatment_problems(treatment, files.documents, facts.sources, facts.policy)
+            treatment = _signed(treatment, files, facts, problems)
     return treatment, problems
+
+
+def _signed(treatment: Treatment, files: TreatmentFiles, facts: SiteFacts, problems: list[Diagnostic]) -> Treatment:
+    """Return treatment with its sign-offs in force and the sections changed since, adding the review problems."""
+    assert facts.sources is not None and facts.source_list is not None
+    doc = files.documents.get(SIGN_OFFS_FILE)
+    records: list[SignOff] | None = _validate_doc(doc, list[SignOff], problems) if doc is not None else []
+    if facts.info is None or records is None:  # a sign-off file that did not validate is reported already
+        return dataclasses.replace(treatment, draft=("the whole page",))
+    order = {s.id: i for i, s in enumerate(facts.source_list)}
+    found = review(treatment, files.documents, records, Against(facts.info, facts.sources, facts.sources_doc, order, facts.on))
+    problems += found.problems
+    draft = (sections(found.changed) or ("the whole page",)) if found.draft else ()
+    return dataclasses.replace(treatment, sign_offs=found.sign_offs, draft=draft)
 
 
 def validate_content(tree: ContentTree, today: datetime.date | None = None) -> tuple[Site | None, list[Diagnostic]]:
@@ -279,3 +295,22 @@ def validate_content(tree: ContentTree, today: datetime.date | None = None) -> t
     if facts.info is None or facts.sources is None or any(p.severity == "error" for p in problems):
         return None, problems
     return Site(facts.info, facts.sources, tuple(treatments)), problems
+
+
+def publish_problems(tree: ContentTree, facts: SiteFacts) -> list[Diagnostic]:
+    """Return why the site may not be published (`build --publish`): placeholder clinic details."""
+    if facts.info is None or tree.site is None or not facts.info.example:
+        return []
+    message = "this is the example site ('example: true'): its clinic details are placeholders; put in the clinic's own details, remove 'example', then publish"
+    return [error(tree.site.locate_key(("example",)), "publish-placeholder", message)]
+
+
+def placeholder_sign_offs(treatment: Treatment, files: TreatmentFiles, info: SiteInfo) -> list[Diagnostic]:
+    """Return an error when a sign-off the page shows is by a placeholder reviewer (`build --publish`)."""
+    placeholders = {r.id for r in info.reviewers if r.placeholder}
+    shown = {s.by for s in (treatment.last("full"), treatment.last()) if s is not None}
+    if not shown & placeholders:
+        return []
+    doc = files.documents.get(SIGN_OFFS_FILE) or files.documents["treatment.yaml"]
+    message = f"this page is signed off by a placeholder reviewer ({', '.join(sorted(shown & placeholders))}); a real clinician must review it and sign"
+    return [error(doc.locate(()), "publish-placeholder", message)]

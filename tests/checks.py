@@ -245,11 +245,28 @@ def citation_problems(page: Page) -> list[str]:
     return problems
 
 
+#: What an example page's review box says instead of a review date.
+PLACEHOLDER_REVIEW = "No clinician has reviewed this example page."
+
+
+def placeholder_problems(page: Page, text: str) -> list[str]:
+    """Return what an example page lacks: the example banner, and no claim of a review."""
+    problems = []
+    banner = page.root.find("p", class_="example-banner")
+    if banner is None or "placeholders" not in banner.text():
+        problems.append("an example page without the example banner")
+    if "Page last reviewed" in text or "Next review due" in text:
+        problems.append("an example page claims a review")
+    return problems
+
+
 def review_problems(page: Page) -> list[str]:
     """Return missing trust information: review dates, reviewer, disclaimer, contact, booking."""
     problems: list[str] = []
     review = page.root.find("section", class_="review")
     text = review.text() if review else ""
+    if PLACEHOLDER_REVIEW in text:  # the example site: it must say so, and claim no review
+        return placeholder_problems(page, text)
     for label in ("Page last reviewed", "Next review due"):
         match = re.search(rf"{label}: (\d+ \w+ \d{{4}})", text)
         if not match:
@@ -455,10 +472,15 @@ def structured_data_problems(page: Page) -> list[str]:
     problems: list[str] = []
     review = page.root.find("section", class_="review")
     shown = review.find("time") if review else None
-    if shown is None or web.get("lastReviewed") != shown.attrs.get("datetime"):
+    if review is not None and PLACEHOLDER_REVIEW in review.text():
+        if {"lastReviewed", "reviewedBy", "dateModified"} & web.keys():
+            problems.append("an example page's JSON-LD claims a review")
+    elif shown is None or web.get("lastReviewed") != shown.attrs.get("datetime"):
         problems.append(f"lastReviewed {web.get('lastReviewed')!r} is not the date the page shows")
     reviewer = web.get("reviewedBy", {})
-    if reviewer.get("@type") != "Person" or not reviewer.get("name") or reviewer["name"] not in (review.text() if review else ""):
+    if review is not None and PLACEHOLDER_REVIEW in review.text():
+        pass
+    elif reviewer.get("@type") != "Person" or not reviewer.get("name") or reviewer["name"] not in (review.text() if review else ""):
         problems.append(f"reviewedBy {reviewer!r} is not the Person the page names")
     about = web.get("about", {})
     h1 = page.root.find("h1")

@@ -17,6 +17,7 @@ import clinicsite.evidence as evidence
 from clinicsite import pipeline
 from clinicsite.cli import main
 from clinicsite.model import SiteInfo
+from clinicsite.review import Request, sign_off
 
 settings.register_profile("ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("long", max_examples=20_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -59,6 +60,11 @@ class Result:
     @property
     def lines(self) -> list[str]:
         return self.out.splitlines()
+
+
+def sign(content: Path, *slugs: str, by: str = "dr-test", on: datetime.date = datetime.date(2026, 1, 31)) -> None:
+    """Sign treatments off as `build.py review` does (the valid fixture's reviewer and date by default)."""
+    sign_off(content, Request(slugs, not slugs, by, "full", on, None, TODAY))
 
 
 def run_cli(*args: str | Path) -> Result:

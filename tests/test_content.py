@@ -11,6 +11,7 @@ import statistics
 
 import pytest
 
+from clinicsite import shape
 from clinicsite.model import Site, Treatment
 from clinicsite.pipeline import check
 from tests.conftest import PROJECT
@@ -33,7 +34,7 @@ def microneedling(site: Site) -> Treatment:
 
 
 def cited_ids(treatment: Treatment) -> set[str]:
-    return {c.source for _, _, claim in treatment.claims() for c in claim.cite}
+    return {c.source for _, _, claim in shape.claims(treatment) for c in claim.cite}
 
 
 def test_overview_names_and_summary(microneedling: Treatment) -> None:
@@ -48,7 +49,7 @@ def test_records_per_section(microneedling: Treatment, section: str, minimum: in
 
 
 def test_at_least_60_claims(microneedling: Treatment) -> None:
-    assert sum(1 for _ in microneedling.claims()) >= 60
+    assert sum(1 for _ in shape.claims(microneedling)) >= 60
 
 
 def test_at_least_15_sources_of_which_4_reviews(site: Site, microneedling: Treatment) -> None:
@@ -76,14 +77,14 @@ def test_every_side_effect_says_when_to_contact_the_clinic(microneedling: Treatm
 
 def test_single_small_studies_carry_a_locator(site: Site, microneedling: Treatment) -> None:
     """Claims resting on one clinical study point the reviewer at the part of the paper."""
-    for _, path, claim in microneedling.claims():
+    for _, path, claim in shape.claims(microneedling):
         studies = [c for c in claim.cite if site.sources[c.source].kind in {"clinical-study", "clinical-trial", "animal-study"}]
         assert all(c.locator for c in studies), path
 
 
 def test_plain_language_sentence_length(microneedling: Treatment) -> None:
     """Short sentences for a reading age of about 9 to 11: measured on every claim's text."""
-    sentences = [s for _, _, claim in microneedling.claims() for s in re.split(r"(?<=[.?!])\s+", claim.text) if s]
+    sentences = [s for _, _, claim in shape.claims(microneedling) for s in re.split(r"(?<=[.?!])\s+", claim.text) if s]
     lengths = [len(s.split()) for s in sentences]
     assert statistics.mean(lengths) <= 13
     assert max(lengths) <= 25

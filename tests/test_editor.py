@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import shutil
@@ -15,7 +16,7 @@ import pytest
 import yaml
 
 from clinicsite.schema import CONTENT_KINDS, editor_mapping, schemas
-from tests.conftest import FIXTURES, PROJECT, Result
+from tests.conftest import FIXTURES, PROJECT, Result, sign
 
 # --- schema -----------------------------------------------------------------------------------
 
@@ -108,9 +109,9 @@ def test_claims_changelog_between_two_commits(tmp_path: Path, cli: Callable[...,
             "    - text: The second step follows.\n      cite: [jones-2019]\n", "    - text: Something else entirely happens here.\n      cite: [jones-2019]\n"
         )
     )
-    (treatment / "treatment.yaml").write_text((treatment / "treatment.yaml").read_text().replace('"2026-01-31"', '"2026-11-01"'))
     sources = repo / "content/sources.yaml"
     sources.write_text(sources.read_text().replace("journal: Review Letters", "journal: Review Letters Weekly"))
+    sign(repo / "content", "sample-treatment", on=datetime.date(2026, 11, 1))
     git(repo, "commit", "-qam", "second")
     monkeypatch.chdir(repo)
     result = cli("diff", "HEAD~1")
@@ -123,8 +124,13 @@ def test_claims_changelog_between_two_commits(tmp_path: Path, cli: Callable[...,
     assert re.search(r"before: “A review agrees\.”.*\n  - after: “A review mostly agrees\.”", out)
     assert "## Citations changed (1)" in out and "was jones-2019, now smith-2020" in out
     assert "changed **jones-2019**: journal: 'Review Letters' → 'Review Letters Weekly'" in out
-    assert "2026-01-31" in out and "2026-11-01" in out
+    assert "full sign-off by dr-test on 2026-01-31 → full sign-off by dr-test on 2026-11-01" in out
     assert cli("diff", "HEAD").out.endswith("No claims, sources or reviews changed.\n")
+    # what a reviewer reads before signing: everything since the commit that recorded the last sign-off
+    assert cli("diff", "--since-review", "sample-treatment").out.endswith("No claims, sources or reviews changed.\n")
+    benefits.write_text(benefits.read_text().replace("A new claim.", "A newer claim."))
+    assert "“A newer claim.”" in cli("diff", "--since-review", "sample-treatment").out
+    assert cli("diff", "HEAD", "--since-review", "sample-treatment").code == 2
     bad = cli("diff", "no-such-ref")
     assert bad.code == 2 and "not a valid object name" in bad.err
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Result
+from tests.conftest import Result, sign
 
-# The valid clinic's page was reviewed on 2026-01-31 with a 12-month interval: due 2027-01-31.
+# The valid clinic's page was signed off (sign-offs.yaml) on 2026-01-31 with a 12-month interval: due 2027-01-31.
 
 
 @pytest.mark.parametrize(
@@ -29,7 +29,7 @@ def test_review_freshness_boundaries(project: Path, cli: Callable[..., Result], 
     found = [f"{m[1]} {m[2]}" for m in (re.search(r": (error|warning|note): .*(\[[\w-]+\])$", line) for line in result.lines) if m]
     assert found == expected
     if found:
-        assert result.lines[0].startswith("content/treatments/sample-treatment/treatment.yaml:14:9: ")
+        assert result.lines[0].startswith("content/treatments/sample-treatment/sign-offs.yaml:3:9: ")
 
 
 def test_today_must_be_a_date(project: Path, cli: Callable[..., Result], capsys: pytest.CaptureFixture[str]) -> None:
@@ -75,6 +75,7 @@ def test_claim_citing_only_an_animal_study_is_labelled_on_the_page(project: Path
         + "- id: step-three\n  title: Step three\n  claims:\n    - text: Rats healed.\n      cite: [rat-2011]\n"
         + "      allow: [{rule: evidence-weak, reason: the sentence says rats}]\n"
     )
+    sign(project / "content")
     assert cli("build").code == 0
     page = (project / "site/treatments/sample-treatment/index.html").read_text()
     claim = re.search(r'<span id="c7">Rats healed.*?</span>', page, re.S)

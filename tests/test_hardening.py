@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, PROJECT, TODAY, Result
+from tests.conftest import FIXTURES, PROJECT, TODAY, Result, sign
 
 LOOKALIKES = [
     "m\u0456croneedling",  # Cyrillic small i
@@ -75,6 +75,7 @@ def large_tree(root: Path, treatments: int, marker: str) -> None:
     shutil.copytree(FIXTURES / "valid" / "content", root / "content")
     sample = root / "content/treatments/sample-treatment"
     (sample / "benefits.yaml").write_text((sample / "benefits.yaml").read_text().replace("A review agrees.", f"A review agrees ({marker})."))
+    sign(root / "content", "sample-treatment")
     for n in range(treatments):
         shutil.copytree(sample, root / f"content/treatments/treatment-{n:04d}")
 

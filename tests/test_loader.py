@@ -11,7 +11,7 @@ import pytest
 from clinicsite.diagnostics import Location
 from clinicsite.documents import MAX_DEPTH
 from clinicsite.loader import MAX_FILE_BYTES, load_content, parse_yaml
-from tests.conftest import run_cli
+from tests.conftest import run_cli, sign
 
 TEXT = """\
 title: No
@@ -62,6 +62,7 @@ def test_yaml_1_1_scalars_stay_text() -> None:
 def test_title_no_survives_the_whole_pipeline(project: Path) -> None:
     path = project / "content/treatments/sample-treatment/treatment.yaml"
     path.write_text(path.read_text().replace("title: Sample treatment", "title: No"))
+    sign(project / "content")
     assert run_cli("build").code == 0
     assert "<h1>No</h1>" in (project / "site/treatments/sample-treatment/index.html").read_text()
 

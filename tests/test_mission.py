@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from clinicsite import shape
 from clinicsite.loader import load_content
 from clinicsite.pipeline import check
 from clinicsite.validate import validate_content
@@ -19,7 +20,7 @@ def real_claims() -> list[tuple[str, tuple[str | int, ...]]]:
     tree, _ = load_content(CONTENT)
     site, problems = validate_content(tree)
     assert site is not None, problems
-    return [(f"{t.slug}/{name}", path) for t in site.treatments for name, path, _ in t.claims()]
+    return [(f"{t.slug}/{name}", path) for t in site.treatments for name, path, _ in shape.claims(t)]
 
 
 def test_real_content_has_no_errors_or_warnings() -> None:
@@ -31,7 +32,7 @@ def test_real_content_has_no_errors_or_warnings() -> None:
 def test_every_real_claim_cites_a_known_source() -> None:
     outcome = check(CONTENT)
     assert outcome.site is not None
-    claims = [claim for t in outcome.site.treatments for _, _, claim in t.claims()]
+    claims = [claim for t in outcome.site.treatments for _, _, claim in shape.claims(t)]
     assert len(claims) >= 20
     for claim in claims:
         assert claim.cite

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from bench.generate import generate
 from clinicsite import pipeline
 from clinicsite.diagnostics import format_text
-from tests.conftest import TODAY
+from tests.conftest import TODAY, sign
 
 UNCITED = "\n- id: s999\n  kind: review\n  title: A source nobody cites\n  year: 2001\n"
 
@@ -26,6 +27,7 @@ def _with_warnings(content: Path) -> None:
         sources.write(UNCITED)
     for slug in ("treatment-0002", "treatment-0013", "treatment-0024"):
         _weaken(content, slug)
+    sign(content, "treatment-0002", "treatment-0013", "treatment-0024", by="dr-bench", on=TODAY - datetime.timedelta(days=30))
 
 
 def _with_errors(content: Path) -> None:

@@ -27,8 +27,8 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 def _same_as_fresh(content: Path, layouts: Path, out: Path, cache: BuildCache, scratch: Path) -> None:
-    cached = pipeline.build(content, out, layouts, TODAY, cache)
-    fresh = pipeline.build(content, scratch / "fresh", layouts, TODAY)
+    cached = pipeline.build(content, out, layouts, TODAY, cache, drafts=True)
+    fresh = pipeline.build(content, scratch / "fresh", layouts, TODAY, drafts=True)
     assert [format_text(d) for d in cached.diagnostics] == [format_text(d) for d in fresh.diagnostics]
     assert snapshot(out) == snapshot(scratch / "fresh")
 
@@ -57,7 +57,7 @@ def test_cached_rebuilds_match_fresh_builds_after_every_kind_of_change(tmp_path:
     _same_as_fresh(content, layouts, out, cache, tmp_path)
     _edit(benefits, "cite: [", "cites: [")  # an error: nothing is written, the last site stays
     before = snapshot(out)
-    assert pipeline.build(content, out, layouts, TODAY, cache).errors
+    assert pipeline.build(content, out, layouts, TODAY, cache, drafts=True).errors
     assert snapshot(out) == before
 
 
@@ -65,12 +65,12 @@ def test_unchanged_files_are_linked_and_changed_ones_never_written_through_a_lin
     content = generate(tmp_path, 3, TODAY)
     out, cache = tmp_path / "site", BuildCache()
     benefits = content / "treatments/treatment-0002/benefits.yaml"
-    pipeline.build(content, out, today=TODAY, cache=cache)
+    pipeline.build(content, out, today=TODAY, cache=cache, drafts=True)
     for run in ("First", "Second", "Third"):  # the second and third rebuilds reuse the replaced site as their stage
         other, old = (out / OTHER).stat().st_ino, (out / PAGE).read_bytes()
         os.link(out / PAGE, tmp_path / f"kept-{run}")  # the live page's file, whatever happens to out/
         _edit(benefits, "In cohort", f"Run {run}: in cohort")
-        assert not pipeline.build(content, out, today=TODAY, cache=cache).errors
+        assert not pipeline.build(content, out, today=TODAY, cache=cache, drafts=True).errors
         assert (tmp_path / f"kept-{run}").read_bytes() == old  # not written in place
         assert (out / PAGE).read_bytes() != old and f"Run {run}: in cohort".encode() in (out / PAGE).read_bytes()
         assert (out / OTHER).stat().st_ino == other  # linked, not written again
@@ -80,13 +80,13 @@ def test_a_file_changed_behind_the_cache_is_written_again(tmp_path: Path) -> Non
     content = generate(tmp_path, 2, TODAY)
     out, cache = tmp_path / "site", BuildCache()
     for _ in range(2):
-        pipeline.build(content, out, today=TODAY, cache=cache)
+        pipeline.build(content, out, today=TODAY, cache=cache, drafts=True)
     expected = snapshot(out)
     with (out / OTHER).open("ab") as page:  # in place: the spare shares this file
         page.write(b"<!-- edited by hand -->")
     (out / "index.html").unlink()
     for _ in range(2):
-        pipeline.build(content, out, today=TODAY, cache=cache)
+        pipeline.build(content, out, today=TODAY, cache=cache, drafts=True)
         assert snapshot(out) == expected
 
 
@@ -94,7 +94,7 @@ def test_a_cache_used_for_another_output_folder_writes_that_folder_whole(tmp_pat
     content = generate(tmp_path, 2, TODAY)
     cache = BuildCache()
     for _ in range(2):  # the second write leaves a spare beside a/site
-        pipeline.build(content, tmp_path / "a" / "site", today=TODAY, cache=cache)
-    pipeline.build(content, tmp_path / "b" / "site", today=TODAY, cache=cache)
+        pipeline.build(content, tmp_path / "a" / "site", today=TODAY, cache=cache, drafts=True)
+    pipeline.build(content, tmp_path / "b" / "site", today=TODAY, cache=cache, drafts=True)
     assert snapshot(tmp_path / "b" / "site") == snapshot(tmp_path / "a" / "site")
     assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["site"]

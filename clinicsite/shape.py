@@ -1,0 +1,110 @@
+"""The shape of a treatment, described once: its record files and the page's reading order.
+
+Every stage that walks a treatment (validation, evidence rules, citations, the claims
+changelog, the scaffold and the sign-off fingerprint) reads this table and this walker,
+so adding a record file is a row here, a model class and a layout section.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from clinicsite.model import Claim, Faq, Item, Overview, SideEffect, Treatment
+
+#: The file holding the treatment's title, other names, summary claims.
+OVERVIEW_FILE = "treatment.yaml"
+#: The optional file of clinical sign-offs, written only by `build.py review`.
+SIGN_OFFS_FILE = "sign-offs.yaml"
+
+
+@dataclass(frozen=True)
+class RecordFile:
+    """One file of records (a heading and its claims) shown as one section of the page."""
+
+    name: str
+    """The file's name in the treatment folder."""
+    field: str
+    """The Treatment (and CitedTreatment) attribute holding its records."""
+    record: type[Item] | type[Faq]
+    """The model class of each record."""
+    heading: Literal["title", "question"]
+    """The record field shown as its heading."""
+    anchor: str
+    """The prefix of each record's anchor on the page, before its id."""
+    section: str
+    """The page section's id (the contents list links to it)."""
+    title: str
+    """The page section's heading."""
+
+
+#: The record files, in page reading order.
+RECORD_FILES: tuple[RecordFile, ...] = (
+    RecordFile("benefits.yaml", "benefits", Item, "title", "benefit-", "benefits", "What it can help with"),
+    RecordFile("mechanism.yaml", "mechanism", Item, "title", "step-", "how-it-works", "How it works"),
+    RecordFile("side-effects.yaml", "side_effects", SideEffect, "title", "side-effect-", "side-effects", "Side effects"),
+    RecordFile("faqs.yaml", "faqs", Faq, "question", "faq-", "faqs", "Questions people ask"),
+)
+#: Every file a treatment folder must hold, and the type of its top-level value.
+TREATMENT_SCHEMAS: dict[str, Any] = {OVERVIEW_FILE: Overview, **{rf.name: list[rf.record] for rf in RECORD_FILES}}  # type: ignore[name-defined]
+TREATMENT_FILES: tuple[str, ...] = tuple(TREATMENT_SCHEMAS)
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Part:
+    """One thing a patient reads on a treatment page, where it is written, in reading order."""
+
+    file: str
+    """The file it is written in."""
+    path: Path_
+    """Its place in that file: a claim's mapping, or the heading's field."""
+    label: str
+    """A short, stable name for people: 'benefits / acne-scars / claim 2'."""
+    text: str
+    """The words shown: a heading, a name, or a claim's text."""
+    claim: Claim | None = None
+    """The claim, for parts that are claims; None for headings and names."""
+
+
+def _record_parts(rf: RecordFile, i: int, record: Item | Faq) -> Iterator[Part]:
+    base = f"{rf.name.removesuffix('.yaml')} / {record.id}"
+    yield Part(rf.name, (i, rf.heading), f"{base} / heading", getattr(record, rf.heading))
+    for j, claim in enumerate(record.claims):
+        yield Part(rf.name, (i, "claims", j), f"{base} / claim {j + 1}", claim.text, claim)
+    if isinstance(record, SideEffect):
+        if record.duration is not None:
+            yield Part(rf.name, (i, "duration"), f"{base} / how long", record.duration.text, record.duration)
+        for j, claim in enumerate(record.seek_help.claims if record.seek_help else ()):
+            yield Part(rf.name, (i, "seek_help", "claims", j), f"{base} / when to contact {j + 1}", claim.text, claim)
+
+
+def parts(treatment: Treatment) -> Iterator[Part]:
+    """Yield every name, heading and claim of a treatment in the order the page shows them."""
+    overview = treatment.overview
+    yield Part(OVERVIEW_FILE, ("title",), "title", overview.title)
+    for k, name in enumerate(overview.also_known_as):
+        yield Part(OVERVIEW_FILE, ("also_known_as", k), f"also known as {k + 1}", name)
+    if overview.procedure_type is not None:
+        yield Part(OVERVIEW_FILE, ("procedure_type",), "procedure type", overview.procedure_type)
+    for j, claim in enumerate(overview.summary.claims):
+        yield Part(OVERVIEW_FILE, ("summary", "claims", j), f"summary / claim {j + 1}", claim.text, claim)
+    for rf in RECORD_FILES:
+        for i, record in enumerate(getattr(treatment, rf.field)):
+            yield from _record_parts(rf, i, record)
+
+
+def claims(treatment: Treatment) -> Iterator[tuple[str, Path_, Claim]]:
+    """Yield (file name, path in that file, claim) for every claim, in reading order."""
+    for part in parts(treatment):
+        if part.claim is not None:
+            yield part.file, part.path, part.claim
+
+
+def headings(treatment: Treatment) -> Iterator[Part]:
+    """Yield every record heading (a benefit's title, a question), in reading order."""
+    for part in parts(treatment):
+        if part.claim is None and part.file != OVERVIEW_FILE:
+            yield part

@@ -1,0 +1,325 @@
+"""Clinical sign-offs bound to the exact text a reviewer read.
+
+A page's fingerprint lists, in reading order, a hash of every name, heading and claim
+(text, citations with locators, allow entries with reasons) and of the full entry of
+every source it cites. Hashes are of values, not of YAML, so comments, quoting, key
+order, indentation and line breaks do not change them; any change a patient could read
+does. `build.py review` appends one sign-off to the treatment's sign-offs.yaml; `check`
+compares the page with the latest one and reports each part changed since, where it is.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+import clinicsite.ssh as ssh
+from clinicsite.diagnostics import Diagnostic, Location, error, warning
+from clinicsite.documents import Document
+from clinicsite.model import Date, Id, Record, Signed, SiteInfo, Source, Treatment
+from clinicsite.shape import OVERVIEW_FILE, RECORD_FILES, SIGN_OFFS_FILE, Part, parts
+
+#: Days before a review is due from which `review-due` warns.
+REVIEW_WARNING_DAYS = 30
+_HEX = r"[0-9a-f]{16}"
+_SECTION_TITLES = {rf.name: rf.title for rf in RECORD_FILES}
+
+
+class SignOff(Record):
+    """sign-offs.yaml: one clinical sign-off, appended by `build.py review`; never edited by hand."""
+
+    by: Id
+    """The id of the reviewer in site.yaml who signed."""
+    date: Date
+    """The day it was signed, YYYY-MM-DD."""
+    scope: Literal["full", "partial"]
+    """full: the whole page was reviewed; partial: the changes since the previous sign-off were checked."""
+    fingerprint: Annotated[str, StringConstraints(pattern=r"^sha256:[0-9a-f]{64}$")]
+    """A hash of everything below: what was signed."""
+    signed: Annotated[list[Annotated[str, StringConstraints(pattern=rf"^{_HEX} \S.*$")]], Field(min_length=1)]
+    """Each name, heading and claim in reading order: its hash and where it was."""
+    sources: dict[Id, Annotated[str, StringConstraints(pattern=rf"^{_HEX}$")]]
+    """Each cited source's id and the hash of its full entry."""
+    signature: str | None = None
+    """The reviewer's SSH signature of the sign-off (required when site.yaml says so)."""
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def part_hash(part: Part) -> str:
+    """Return the hash of what a patient reads of one part (and what backs it)."""
+    claim = part.claim
+    if claim is None:
+        return _digest(f"name\x1f{_words(part.text)}")
+    cites = "\x1e".join(f"{c.source}\x1d{c.locator or ''}" for c in claim.cite)
+    allows = "\x1e".join(f"{a.rule}\x1d{_words(a.reason)}" for a in claim.allow)
+    return _digest(f"claim\x1f{_words(claim.text)}\x1f{cites}\x1f{allows}")
+
+
+def source_hash(source: Source) -> str:
+    """Return the hash of a source's full bibliographic entry."""
+    return _digest(json.dumps(source.model_dump(mode="json", exclude_defaults=True), sort_keys=True, ensure_ascii=False))
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a reviewer vouches for on one page."""
+
+    parts: tuple[Part, ...]
+    signed: tuple[str, ...]
+    """'HASH label' for each part, in reading order."""
+    sources: dict[str, str]
+    """Cited source id -> hash of its entry."""
+
+    @property
+    def digest(self) -> str:
+        """Return the fingerprint of the whole page."""
+        return record_digest(self.signed, self.sources)
+
+
+def record_digest(signed: Iterable[str], sources: dict[str, str]) -> str:
+    """Return the fingerprint a sign-off listing these parts and sources must carry."""
+    body = "\n".join(["clinicsite sign-off v1", *signed, *(f"{k} {v}" for k, v in sorted(sources.items()))])
+    return "sha256:" + hashlib.sha256(body.encode()).hexdigest()
+
+
+def fingerprint(treatment: Treatment, sources: dict[str, Source]) -> Fingerprint:
+    """Return the fingerprint of a valid treatment, against the bibliography it cites."""
+    found = tuple(parts(treatment))
+    cited = {c.source for p in found if p.claim is not None for c in p.claim.cite}
+    return Fingerprint(found, tuple(f"{part_hash(p)} {p.label}" for p in found), {s: source_hash(sources[s]) for s in sorted(cited) if s in sources})
+
+
+def message(slug: str, record: SignOff) -> str:
+    """Return the text a reviewer's SSH key signs: the page, who, when, how, and what."""
+    return (
+        f"clinicsite sign-off\ntreatment: {slug}\nby: {record.by}\ndate: {record.date.isoformat()}\nscope: {record.scope}\nfingerprint: {record.fingerprint}\n"
+    )
+
+
+def entry_yaml(record: SignOff) -> str:
+    """Return one sign-off as the YAML list item review appends (a fixed, quoted form)."""
+    lines = [f"- by: {record.by}", f'  date: "{record.date.isoformat()}"', f"  scope: {record.scope}", f'  fingerprint: "{record.fingerprint}"', "  signed:"]
+    lines += [f"    - {json.dumps(s, ensure_ascii=False)}" for s in record.signed]
+    lines += ["  sources:"] + [f'    {k}: "{v}"' for k, v in record.sources.items()] if record.sources else ["  sources: {}"]
+    if record.signature:
+        lines += ["  signature: |", *(f"    {line}" for line in record.signature.strip().splitlines())]
+    return "\n".join(lines) + "\n"
+
+
+HEADER = "# Clinical sign-offs of this page, oldest first. Written by `python build.py review`; do not edit by hand.\n"
+
+
+@dataclass(frozen=True)
+class Review:
+    """What the sign-off record says of a page now."""
+
+    sign_offs: tuple[Signed, ...]
+    changed: tuple[Part, ...]
+    """Parts added or changed since the latest sign-off (every part when never signed)."""
+    problems: tuple[Diagnostic, ...]
+    draft: bool
+    """True unless a valid full sign-off stands and the latest sign-off covers the page as it is."""
+
+
+def _sign_hint(slug: str, scope: str = "") -> str:
+    return f"when a reviewer has checked it, run `python build.py review {slug} --by REVIEWER_ID{scope}`"
+
+
+def _section(part: Part) -> str:
+    return _SECTION_TITLES.get(part.file, "Summary")
+
+
+def sections(changed: Iterable[Part]) -> tuple[str, ...]:
+    """Return the page sections holding these parts, in page order, each once."""
+    return tuple(dict.fromkeys(_section(p) for p in changed))
+
+
+def _record_problems(doc: Document, records: list[SignOff], slug: str, info: SiteInfo, on: datetime.date) -> Iterator[tuple[int, Diagnostic]]:
+    """Yield (index, problem) for each sign-off that cannot stand: hand-edited, repeated, unknown reviewer, future."""
+    reviewers = {r.id: r for r in info.reviewers}
+    seen: set[tuple[str, str, datetime.date, str, str | None]] = set()
+    for k, record in enumerate(records):
+        if record.fingerprint != record_digest(record.signed, record.sources):
+            yield (
+                k,
+                error(
+                    doc.locate((k, "fingerprint")),
+                    "review-record",
+                    "this sign-off was changed by hand: what it lists does not match its fingerprint; restore the file from git",
+                ),
+            )
+        elif (record.fingerprint, record.by, record.date, record.scope, record.signature) in seen:
+            yield k, error(doc.locate((k,)), "review-record", "this sign-off repeats an earlier one; restore the file from git")
+        if k and record.date < records[k - 1].date:
+            yield k, error(doc.locate((k, "date")), "review-record", "sign-offs must be in date order; restore the file from git")
+        if record.by not in reviewers:
+            near = difflib.get_close_matches(record.by, list(reviewers), n=1)
+            hint = f"did you mean '{near[0]}'? " if near else ""
+            message = f"no reviewer with id '{record.by}' in site.yaml; {hint}add the reviewer or restore the file from git"
+            yield k, error(doc.locate((k, "by")), "reviewer-unknown", message)
+        if record.date > on:
+            yield k, error(doc.locate((k, "date")), "review-future", f"the sign-off date {record.date.isoformat()} is after today ({on.isoformat()})")
+        seen.add((record.fingerprint, record.by, record.date, record.scope, record.signature))
+
+
+def _signature_problem(doc: Document, k: int, record: SignOff, slug: str, info: SiteInfo) -> Diagnostic | None:
+    reviewer = next(r for r in info.reviewers if r.id == record.by)
+    where = doc.locate((k, "signature")) if record.signature else doc.locate((k,))
+    if reviewer.ssh_key is None:
+        return error(where, "review-signature", f"sign-offs must be signed, but reviewer '{record.by}' has no ssh_key in site.yaml; add their public key line")
+    if not record.signature:
+        return error(
+            where, "review-signature", f"this sign-off is not signed; {reviewer.name} signs with `python build.py review {slug} --by {record.by} --key PATH`"
+        )
+    try:
+        why = ssh.verify(message(slug, record), record.signature, record.by, reviewer.ssh_key)
+    except ssh.SshError as exc:
+        return error(where, "review-signature", str(exc))
+    return (
+        None
+        if why is None
+        else error(
+            where, "review-signature", f"the signature is not {reviewer.name}'s signature of this sign-off ({why}); only the reviewer's own key can sign"
+        )
+    )
+
+
+def _verified(doc: Document, valid: list[tuple[int, SignOff]], slug: str, info: SiteInfo, problems: list[tuple[int, Diagnostic]]) -> list[tuple[int, SignOff]]:
+    """Return the sign-offs left once those the page relies on (the last full one and any later) are verified.
+
+    Older sign-offs are history: signed before signatures were required, they need not verify.
+    A sign-off that fails is reported and set aside, and the one before it is then relied on.
+    """
+    verified: set[int] = set()
+    while True:
+        fulls = [k for k, r in valid if r.scope == "full"]
+        pending = [(k, r) for k, r in valid if k >= (fulls[-1] if fulls else 0) and k not in verified]
+        if not pending:
+            return valid
+        for k, record in pending:
+            refused = _signature_problem(doc, k, record, slug, info)
+            if refused is None:
+                verified.add(k)
+            else:
+                problems.append((k, refused))
+        valid = [(k, r) for k, r in valid if k in verified or k not in {k for k, _ in pending}]
+
+
+def _due_problems(doc: Document, k: int, full: SignOff, info: SiteInfo, on: datetime.date) -> Iterator[Diagnostic]:
+    due = info.next_review(full.date)
+    at = doc.locate((k, "date"))
+    if due < on:
+        yield error(at, "review-overdue", f"the next full review was due on {due.isoformat()}; have the whole page reviewed and signed with --scope full")
+    elif (due - on).days <= REVIEW_WARNING_DAYS:
+        yield warning(at, "review-due", f"the next full review is due on {due.isoformat()}, in {(due - on).days} days; book the reviewer")
+
+
+def _part_location(documents: dict[str, Document], part: Part) -> Location:
+    path = (*part.path, "text") if part.claim is not None else part.path
+    return documents[part.file].locate(path)
+
+
+def _stale(
+    documents: dict[str, Document], doc: Document, k: int, latest: SignOff, now: Fingerprint, who: str, slug: str
+) -> Iterator[tuple[Part | None, Diagnostic]]:
+    """Yield each part added or changed since latest, and each part removed (reported at the record)."""
+    matcher = difflib.SequenceMatcher(None, [s.split(" ", 1)[0] for s in latest.signed], [s.split(" ", 1)[0] for s in now.signed], autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op in ("replace", "insert"):
+            for part in now.parts[j1:j2]:
+                what = "changed" if op == "replace" else "was added"
+                yield part, error(_part_location(documents, part), "review-stale", f"this {_kind(part)} {what} after {who}; {_sign_hint(slug)}")
+        if op in ("replace", "delete") and i2 - i1 > j2 - j1:
+            for i in range(i1 + (j2 - j1), i2):
+                label = latest.signed[i].split(" ", 1)[1]
+                yield _removed(label), error(doc.locate((k, "signed", i)), "review-stale", f"'{label}' was removed after {who}; {_sign_hint(slug)}")
+
+
+def _removed(label: str) -> Part:
+    """Return a stand-in for a part that is gone, placed in the section its label names."""
+    name = label.split(" / ", 1)[0] + ".yaml"
+    return Part(name if name in _SECTION_TITLES else OVERVIEW_FILE, (), label, "")
+
+
+def _kind(part: Part) -> str:
+    return "claim" if part.claim is not None else "heading" if part.file != OVERVIEW_FILE else "name"
+
+
+def _source_changes(
+    documents: dict[str, Document], latest: SignOff, now: Fingerprint, sources_doc: Document | None, order: dict[str, int], who: str, slug: str
+) -> Iterator[tuple[Part | None, Diagnostic]]:
+    changed = {s for s, h in now.sources.items() if s in latest.sources and latest.sources[s] != h}
+    for source in sorted(changed):
+        if sources_doc is not None:
+            yield (
+                None,
+                error(sources_doc.locate((order[source], "id")), "review-stale", f"this source's entry changed after {who}; {_sign_hint(slug)}"),
+            )
+    for part in now.parts:
+        if part.claim is not None and changed & {c.source for c in part.claim.cite}:
+            yield part, error(_part_location(documents, part), "review-stale", f"a source this claim cites changed after {who}; {_sign_hint(slug)}")
+
+
+@dataclass(frozen=True)
+class Against:
+    """The site-wide facts a page's sign-offs are judged against."""
+
+    info: SiteInfo
+    sources: dict[str, Source]
+    sources_doc: Document | None
+    order: dict[str, int]
+    """Source id -> its index in sources.yaml, to locate it."""
+    on: datetime.date
+
+
+def review(treatment: Treatment, documents: dict[str, Document], records: list[SignOff] | None, facts: Against) -> Review:
+    """Return the page's sign-offs in force, its parts changed since the latest one, and the problems."""
+    now = fingerprint(treatment, facts.sources)
+    doc = documents.get(SIGN_OFFS_FILE)
+    if doc is None or not records:
+        where = documents[OVERVIEW_FILE].locate(())
+        return Review((), now.parts, (error(where, "review-missing", f"no clinician has signed this page off; {_sign_hint(treatment.slug)}"),), draft=True)
+    problems = list(_record_problems(doc, records, treatment.slug, facts.info, facts.on))
+    bad = {k for k, _ in problems}
+    valid = [(k, r) for k, r in enumerate(records) if k not in bad]
+    if facts.info.signatures_required:
+        valid = _verified(doc, valid, treatment.slug, facts.info, problems)
+    signed = tuple(Signed(r.by, r.date, r.scope) for _, r in valid)
+    fulls = [(k, r) for k, r in valid if r.scope == "full"]
+    out = [d for _, d in problems]
+    if not fulls:  # a damaged or refused sign-off is reported already
+        if not problems:
+            hint = _sign_hint(treatment.slug, " --scope full")
+            out.append(error(doc.locate(()), "review-missing", f"no full sign-off: the whole page must be reviewed once; {hint}"))
+        return Review(signed, now.parts, tuple(out), draft=True)
+    out += _due_problems(doc, *fulls[-1], facts.info, facts.on)
+    k, latest = valid[-1]
+    if latest.fingerprint == now.digest:
+        return Review(signed, (), tuple(out), draft=False)
+    reviewer = next(r for r in facts.info.reviewers if r.id == latest.by)
+    who = f"{reviewer.name} signed '{treatment.slug}' off on {latest.date.isoformat()}"
+    found = [
+        *_stale(documents, doc, k, latest, now, who, treatment.slug),
+        *_source_changes(documents, latest, now, facts.sources_doc, facts.order, who, treatment.slug),
+    ]
+    seen: set[Location] = set()
+    for _, d in found:  # a claim both changed and citing a changed source is reported once
+        if d.location not in seen:
+            out.append(d)
+            seen.add(d.location)
+    changed = tuple({p.label: p for p, _ in found if p is not None}.values())
+    return Review(signed, changed, tuple(out), draft=True)
