@@ -6,15 +6,22 @@ checkout to compare against first (e.g. a `git worktree add /tmp/before HEAD~3`)
 
     .venv/bin/python -m bench.compare bench/out/n1000/content /tmp/before . --runs 5
 
-Each build runs `python build.py build` in that checkout (its own package comes first on
-the path) into a folder of its own; the medians are printed with their ratio to the first.
+Each build runs `python build.py build` (or `check`, with --command check) in that checkout
+(its own package comes first on the path) into a folder of its own; the medians are printed
+with their ratio to the first. When the content format changed between the checkouts, give
+--generate N instead of a content folder: each checkout then builds the synthetic site of N
+treatments that its own bench.generate writes (the same site, each in its own format):
+
+    .venv/bin/python -m bench.compare --generate 1000 /tmp/before . --runs 5
 """
 
 from __future__ import annotations
 
 import argparse
 import compileall
+import datetime
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -24,27 +31,44 @@ from bench.run import measure
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("content", type=Path, help="a content folder, e.g. bench/out/n1000/content")
+    parser.add_argument("content", type=Path, nargs="?", help="a content folder, e.g. bench/out/n1000/content (or give --generate)")
     parser.add_argument("checkouts", type=Path, nargs="+", help="project folders to compare; ratios are to the first")
     parser.add_argument("--runs", type=int, default=5, help="rounds (default: 5)")
+    parser.add_argument("--generate", type=int, metavar="N", help="each checkout builds the N-treatment synthetic site its own bench.generate writes")
+    parser.add_argument("--command", choices=("build", "check"), default="build", help="what to time (default: build)")
     args = parser.parse_args()
+    if args.generate is None and args.content is None:
+        sys.exit("give a content folder or --generate N")
+    if args.generate is not None and args.content is not None:
+        args.checkouts.insert(0, args.content)
     checkouts = [c.resolve() for c in args.checkouts]
     for checkout in checkouts:
         if not (checkout / "build.py").is_file():
             sys.exit(f"{checkout}: no build.py here; give project checkouts")
         compileall.compile_dir(checkout / "clinicsite", quiet=1)  # as bench.run does: time runs, not compiling
     times: list[list[float]] = [[] for _ in checkouts]
+    today = datetime.date.today().isoformat()
     with tempfile.TemporaryDirectory() as scratch:
+        contents = [_content(args, checkout, Path(scratch) / f"content-{k}", today) for k, checkout in enumerate(checkouts)]
         for _ in range(args.runs):
             for k, checkout in enumerate(checkouts):
-                out = Path(scratch) / f"site-{k}"
-                command = [sys.executable, str(checkout / "build.py"), "build", "--content", str(args.content.resolve()), "--out", str(out)]
+                out = ["--out", str(Path(scratch) / f"site-{k}")] if args.command == "build" else []
+                command = [sys.executable, str(checkout / "build.py"), args.command, "--content", str(contents[k]), "--today", today, *out]
                 times[k].append(measure(command)[0])
     first = statistics.median(times[0])
     for checkout, found in zip(checkouts, times, strict=True):
         median = statistics.median(found)
         runs = " ".join(f"{t:.2f}" for t in found)
         print(f"{checkout}: median {median:.2f} s, {median / first:.3f} of the first (runs: {runs})")
+
+
+def _content(args: argparse.Namespace, checkout: Path, root: Path, today: str) -> Path:
+    """Return the content folder checkout builds: the one given, or the site its own generator writes."""
+    if args.generate is None:
+        return Path(args.content).resolve()
+    generate = [sys.executable, "-m", "bench.generate", str(args.generate), "--root", str(root), "--today", today]
+    subprocess.run(generate, cwd=checkout, check=True, stdout=subprocess.DEVNULL)
+    return root / "content"
 
 
 if __name__ == "__main__":

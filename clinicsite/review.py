@@ -16,10 +16,10 @@ from pathlib import Path
 
 import clinicsite.ssh as ssh
 from clinicsite.diagnostics import Diagnostic
+from clinicsite.fingerprint import HEADER, SignOff, entry_yaml, fingerprint, message, record_digest
 from clinicsite.loader import display_path, load_site_files, load_treatment, treatment_folders
 from clinicsite.model import Reviewer, Treatment
 from clinicsite.shape import SIGN_OFFS_FILE
-from clinicsite.signoff import HEADER, SignOff, entry_yaml, fingerprint, message, record_digest
 from clinicsite.validate import SiteFacts, validate_site_files, validate_treatment
 
 #: What a sign-off puts right: a page may have these and still be signed.

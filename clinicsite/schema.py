@@ -14,9 +14,9 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from clinicsite.fingerprint import SignOff
 from clinicsite.model import Policy, SiteInfo, Source
 from clinicsite.shape import SIGN_OFFS_FILE, TREATMENT_SCHEMAS
-from clinicsite.signoff import SignOff
 
 #: Schema file name -> (the glob of the content files it describes, their type).
 CONTENT_KINDS: dict[str, tuple[str, Any]] = {

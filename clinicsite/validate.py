@@ -20,12 +20,13 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 import clinicsite.evidence as evidence
 from clinicsite.diagnostics import Diagnostic, error, warning
 from clinicsite.documents import Document, Path_
+from clinicsite.fingerprint import SignOff
 from clinicsite.loader import ContentTree, TreatmentFiles
 from clinicsite.markup import has_block_markup
 from clinicsite.model import Overview, Policy, Site, SiteInfo, Source, Treatment
 from clinicsite.policy import ActivePolicy, active_policy, default_ids
 from clinicsite.shape import RECORD_FILES, SIGN_OFFS_FILE, TREATMENT_SCHEMAS, claims
-from clinicsite.signoff import Against, SignOff, review, sections
+from clinicsite.signoff import Against, review, sections
 
 _TYPE_WORDS = {
     "string_type": "text",

@@ -1,0 +1,114 @@
+"""What a reviewer vouches for on one page, and the sign-off record that says so.
+
+A page's fingerprint lists, in reading order, a hash of every name, heading and claim
+(text, citations with locators, allow entries with reasons) and of the full entry of
+every source it cites. Hashes are of values, not of YAML, so comments, quoting, key
+order, indentation and line breaks do not change them; any change a patient could read
+does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from clinicsite.model import Date, Id, Record, Source, Treatment
+from clinicsite.shape import Part, parts
+
+_HEX = r"[0-9a-f]{16}"
+
+
+class SignOff(Record):
+    """sign-offs.yaml: one clinical sign-off, appended by `build.py review`; never edited by hand."""
+
+    by: Id
+    """The id of the reviewer in site.yaml who signed."""
+    date: Date
+    """The day it was signed, YYYY-MM-DD."""
+    scope: Literal["full", "partial"]
+    """full: the whole page was reviewed; partial: the changes since the previous sign-off were checked."""
+    fingerprint: Annotated[str, StringConstraints(pattern=r"^sha256:[0-9a-f]{64}$")]
+    """A hash of everything below: what was signed."""
+    signed: Annotated[list[Annotated[str, StringConstraints(pattern=rf"^{_HEX} \S.*$")]], Field(min_length=1)]
+    """Each name, heading and claim in reading order: its hash and where it was."""
+    sources: dict[Id, Annotated[str, StringConstraints(pattern=rf"^{_HEX}$")]]
+    """Each cited source's id and the hash of its full entry."""
+    signature: str | None = None
+    """The reviewer's SSH signature of the sign-off (required when site.yaml says so)."""
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def part_hash(part: Part) -> str:
+    """Return the hash of what a patient reads of one part (and what backs it)."""
+    claim = part.claim
+    if claim is None:
+        return _digest(f"name\x1f{_words(part.text)}")
+    cites = "\x1e".join(f"{c.source}\x1d{c.locator or ''}" for c in claim.cite)
+    allows = "\x1e".join(f"{a.rule}\x1d{_words(a.reason)}" for a in claim.allow)
+    return _digest(f"claim\x1f{_words(claim.text)}\x1f{cites}\x1f{allows}")
+
+
+def source_hash(source: Source) -> str:
+    """Return the hash of a source's full bibliographic entry."""
+    return _digest(json.dumps(source.model_dump(mode="json", exclude_defaults=True), sort_keys=True, ensure_ascii=False))
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a reviewer vouches for on one page."""
+
+    parts: tuple[Part, ...]
+    signed: tuple[str, ...]
+    """'HASH label' for each part, in reading order."""
+    sources: dict[str, str]
+    """Cited source id -> hash of its entry."""
+
+    @property
+    def digest(self) -> str:
+        """Return the fingerprint of the whole page."""
+        return record_digest(self.signed, self.sources)
+
+
+def record_digest(signed: Iterable[str], sources: dict[str, str]) -> str:
+    """Return the fingerprint a sign-off listing these parts and sources must carry."""
+    body = "\n".join(["clinicsite sign-off v1", *signed, *(f"{k} {v}" for k, v in sorted(sources.items()))])
+    return "sha256:" + hashlib.sha256(body.encode()).hexdigest()
+
+
+def fingerprint(treatment: Treatment, sources: dict[str, Source]) -> Fingerprint:
+    """Return the fingerprint of a valid treatment, against the bibliography it cites."""
+    found = tuple(parts(treatment))
+    cited = {c.source for p in found if p.claim is not None for c in p.claim.cite}
+    return Fingerprint(found, tuple(f"{part_hash(p)} {p.label}" for p in found), {s: source_hash(sources[s]) for s in sorted(cited) if s in sources})
+
+
+def message(slug: str, record: SignOff) -> str:
+    """Return the text a reviewer's SSH key signs: the page, who, when, how, and what."""
+    return (
+        f"clinicsite sign-off\ntreatment: {slug}\nby: {record.by}\ndate: {record.date.isoformat()}\nscope: {record.scope}\nfingerprint: {record.fingerprint}\n"
+    )
+
+
+def entry_yaml(record: SignOff) -> str:
+    """Return one sign-off as the YAML list item review appends (a fixed, quoted form)."""
+    lines = [f"- by: {record.by}", f'  date: "{record.date.isoformat()}"', f"  scope: {record.scope}", f'  fingerprint: "{record.fingerprint}"', "  signed:"]
+    lines += [f"    - {json.dumps(s, ensure_ascii=False)}" for s in record.signed]
+    lines += ["  sources:"] + [f'    {k}: "{v}"' for k, v in record.sources.items()] if record.sources else ["  sources: {}"]
+    if record.signature:
+        lines += ["  signature: |", *(f"    {line}" for line in record.signature.strip().splitlines())]
+    return "\n".join(lines) + "\n"
+
+
+HEADER = "# Clinical sign-offs of this page, oldest first. Written by `python build.py review`; do not edit by hand.\n"
