@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import clinicsite.shape as shape
 from clinicsite.diagnostics import Diagnostic, error, note, policy_finding, warning
 from clinicsite.documents import Document, Path_
-from clinicsite.model import HUMAN_EVIDENCE, Claim, Source, Treatment
+from clinicsite.model import HUMAN_EVIDENCE, Claim, Source
 from clinicsite.policy import ActivePolicy, insensitive
 
 #: Rules a claim's allow entry may name besides the policy's.
@@ -93,12 +93,12 @@ def _claim_problems(doc: Document, name: str, path: Path_, claim: Claim, sources
             yield warning(where, "allow-unused", f"this claim does not break rule '{allow.rule}'; remove the allow entry")
 
 
-def treatment_problems(treatment: Treatment, documents: dict[str, Document], sources: dict[str, Source], policy: ActivePolicy) -> list[Diagnostic]:
-    """Return the integrity problems of one valid treatment: its claims and its headings."""
+def treatment_problems(walked: tuple[shape.Part, ...], documents: dict[str, Document], sources: dict[str, Source], policy: ActivePolicy) -> list[Diagnostic]:
+    """Return the integrity problems of one valid treatment's parts (shape.parts): its claims and its headings."""
     problems: list[Diagnostic] = []
-    for name, path, claim in shape.claims(treatment):
+    for name, path, claim in shape.claims(None, walked):
         problems += _claim_problems(documents[name], name, path, claim, sources, policy)
-    for part in shape.headings(treatment):
+    for part in shape.headings(walked):
         for finding in _policy_findings(part.text, policy):
             problems.append(
                 policy_finding(documents[part.file].locate(part.path), "error" if finding.severity == "error" else "warning", finding.rule, finding.message)

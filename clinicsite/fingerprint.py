@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from clinicsite.model import Date, Id, Record, Source, Treatment
-from clinicsite.shape import Part, parts
+from clinicsite.model import Date, Id, Record, Source
+from clinicsite.shape import Part
 
 _HEX = r"[0-9a-f]{16}"
 
@@ -60,9 +60,9 @@ def part_hash(part: Part) -> str:
     return _digest(f"claim\x1f{_words(claim.text)}\x1f{cites}\x1f{allows}")
 
 
-def source_hash(source: Source) -> str:
-    """Return the hash of a source's full bibliographic entry."""
-    return _digest(json.dumps(source.model_dump(mode="json", exclude_defaults=True), sort_keys=True, ensure_ascii=False))
+def source_hashes(sources: Iterable[Source]) -> dict[str, str]:
+    """Return each source's id and the hash of its full bibliographic entry (once a build: pages share them)."""
+    return {s.id: _digest(json.dumps(s.model_dump(mode="json", exclude_defaults=True), sort_keys=True, ensure_ascii=False)) for s in sources}
 
 
 @dataclass(frozen=True)
@@ -87,11 +87,10 @@ def record_digest(signed: Iterable[str], sources: dict[str, str]) -> str:
     return "sha256:" + hashlib.sha256(body.encode()).hexdigest()
 
 
-def fingerprint(treatment: Treatment, sources: dict[str, Source]) -> Fingerprint:
-    """Return the fingerprint of a valid treatment, against the bibliography it cites."""
-    found = tuple(parts(treatment))
-    cited = {c.source for p in found if p.claim is not None for c in p.claim.cite}
-    return Fingerprint(found, tuple(f"{part_hash(p)} {p.label}" for p in found), {s: source_hash(sources[s]) for s in sorted(cited) if s in sources})
+def fingerprint(walked: tuple[Part, ...], hashes: Mapping[str, str]) -> Fingerprint:
+    """Return the fingerprint of a valid treatment's parts (shape.parts), against its sources' hashes."""
+    cited = {c.source for p in walked if p.claim is not None for c in p.claim.cite}
+    return Fingerprint(walked, tuple(f"{part_hash(p)} {p.label}" for p in walked), {s: hashes[s] for s in sorted(cited) if s in hashes})
 
 
 def message(slug: str, record: SignOff) -> str:

@@ -19,7 +19,7 @@ from clinicsite.diagnostics import Diagnostic
 from clinicsite.fingerprint import HEADER, SignOff, entry_yaml, fingerprint, message, record_digest
 from clinicsite.loader import display_path, load_site_files, load_treatment, treatment_folders
 from clinicsite.model import Reviewer, Treatment
-from clinicsite.shape import SIGN_OFFS_FILE
+from clinicsite.shape import SIGN_OFFS_FILE, parts
 from clinicsite.validate import SiteFacts, validate_site_files, validate_treatment
 
 #: What a sign-off puts right: a page may have these and still be signed.
@@ -92,7 +92,7 @@ def _sign(treatment: Treatment, facts: SiteFacts, reviewer: Reviewer, request: R
         raise ReviewError(f"the sign-off date {on.isoformat()} is after today ({facts.on.isoformat()}); write the day the review happened")
     if latest is not None and on < latest.date:
         raise ReviewError(f"'{treatment.slug}' was last signed on {latest.date.isoformat()}; a new sign-off cannot be dated {on.isoformat()}")
-    now = fingerprint(treatment, facts.sources)
+    now = fingerprint(tuple(parts(treatment)), facts.source_hashes)
     record = SignOff(
         by=reviewer.id, date=on, scope=request.scope, fingerprint=record_digest(now.signed, now.sources), signed=list(now.signed), sources=now.sources
     )

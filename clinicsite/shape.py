@@ -7,7 +7,7 @@ so adding a record file is a row here, a model class and a layout section.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -61,50 +61,64 @@ class Part:
     """The file it is written in."""
     path: Path_
     """Its place in that file: a claim's mapping, or the heading's field."""
-    label: str
-    """A short, stable name for people: 'benefits / acne-scars / claim 2'."""
     text: str
     """The words shown: a heading, a name, or a claim's text."""
     claim: Claim | None = None
     """The claim, for parts that are claims; None for headings and names."""
+    record: str = ""
+    """The id of the record it belongs to; empty in treatment.yaml."""
+
+    @property
+    def label(self) -> str:
+        """Return a short, stable name for people: 'benefits / acne-scars / claim 2' (made when asked: most walks never need it)."""
+        path = self.path
+        if self.file == OVERVIEW_FILE:
+            return {"title": "title", "procedure_type": "procedure type"}.get(str(path[0])) or (
+                f"also known as {int(path[1]) + 1}" if path[0] == "also_known_as" else f"summary / claim {int(path[-1]) + 1}"
+            )
+        base = f"{self.file.removesuffix('.yaml')} / {self.record}"
+        if len(path) == 2:
+            return f"{base} / {'how long' if path[1] == 'duration' else 'heading'}"
+        return f"{base} / {'claim' if path[1] == 'claims' else 'when to contact'} {int(path[-1]) + 1}"
 
 
 def _record_parts(rf: RecordFile, i: int, record: Item | Faq) -> Iterator[Part]:
-    base = f"{rf.name.removesuffix('.yaml')} / {record.id}"
-    yield Part(rf.name, (i, rf.heading), f"{base} / heading", getattr(record, rf.heading))
+    name, rid = rf.name, record.id
+    yield Part(name, (i, rf.heading), getattr(record, rf.heading), None, rid)
     for j, claim in enumerate(record.claims):
-        yield Part(rf.name, (i, "claims", j), f"{base} / claim {j + 1}", claim.text, claim)
+        yield Part(name, (i, "claims", j), claim.text, claim, rid)
     if isinstance(record, SideEffect):
         if record.duration is not None:
-            yield Part(rf.name, (i, "duration"), f"{base} / how long", record.duration.text, record.duration)
+            yield Part(name, (i, "duration"), record.duration.text, record.duration, rid)
         for j, claim in enumerate(record.seek_help.claims if record.seek_help else ()):
-            yield Part(rf.name, (i, "seek_help", "claims", j), f"{base} / when to contact {j + 1}", claim.text, claim)
+            yield Part(name, (i, "seek_help", "claims", j), claim.text, claim, rid)
 
 
 def parts(treatment: Treatment) -> Iterator[Part]:
     """Yield every name, heading and claim of a treatment in the order the page shows them."""
     overview = treatment.overview
-    yield Part(OVERVIEW_FILE, ("title",), "title", overview.title)
+    yield Part(OVERVIEW_FILE, ("title",), overview.title)
     for k, name in enumerate(overview.also_known_as):
-        yield Part(OVERVIEW_FILE, ("also_known_as", k), f"also known as {k + 1}", name)
+        yield Part(OVERVIEW_FILE, ("also_known_as", k), name)
     if overview.procedure_type is not None:
-        yield Part(OVERVIEW_FILE, ("procedure_type",), "procedure type", overview.procedure_type)
+        yield Part(OVERVIEW_FILE, ("procedure_type",), overview.procedure_type)
     for j, claim in enumerate(overview.summary.claims):
-        yield Part(OVERVIEW_FILE, ("summary", "claims", j), f"summary / claim {j + 1}", claim.text, claim)
+        yield Part(OVERVIEW_FILE, ("summary", "claims", j), claim.text, claim)
     for rf in RECORD_FILES:
         for i, record in enumerate(getattr(treatment, rf.field)):
             yield from _record_parts(rf, i, record)
 
 
-def claims(treatment: Treatment) -> Iterator[tuple[str, Path_, Claim]]:
-    """Yield (file name, path in that file, claim) for every claim, in reading order."""
-    for part in parts(treatment):
+def claims(treatment: Treatment | None, walked: Iterable[Part] | None = None) -> Iterator[tuple[str, Path_, Claim]]:
+    """Yield (file name, path in that file, claim) for every claim, in reading order (of walked, if given)."""
+    assert treatment is not None or walked is not None
+    for part in walked if walked is not None else parts(treatment):  # type: ignore[arg-type]
         if part.claim is not None:
             yield part.file, part.path, part.claim
 
 
-def headings(treatment: Treatment) -> Iterator[Part]:
-    """Yield every record heading (a benefit's title, a question), in reading order."""
-    for part in parts(treatment):
+def headings(walked: Iterable[Part]) -> Iterator[Part]:
+    """Yield every record heading (a benefit's title, a question) of walked parts, in order."""
+    for part in walked:
         if part.claim is None and part.file != OVERVIEW_FILE:
             yield part

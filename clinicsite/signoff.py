@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import datetime
 import difflib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import clinicsite.ssh as ssh
 from clinicsite.diagnostics import Diagnostic, Location, error, warning
 from clinicsite.documents import Document
 from clinicsite.fingerprint import Fingerprint, SignOff, fingerprint, message, record_digest
-from clinicsite.model import Signed, SiteInfo, Source, Treatment
+from clinicsite.model import Signed, SiteInfo, Treatment
 from clinicsite.shape import OVERVIEW_FILE, RECORD_FILES, SIGN_OFFS_FILE, Part
 
 #: Days before a review is due from which `review-due` warns.
@@ -153,7 +153,7 @@ def _stale(
 def _removed(label: str) -> Part:
     """Return a stand-in for a part that is gone, placed in the section its label names."""
     name = label.split(" / ", 1)[0] + ".yaml"
-    return Part(name if name in _SECTION_TITLES else OVERVIEW_FILE, (), label, "")
+    return Part(name if name in _SECTION_TITLES else OVERVIEW_FILE, (0, "claims", 0), "", None, label)
 
 
 def _kind(part: Part) -> str:
@@ -180,16 +180,17 @@ class Against:
     """The site-wide facts a page's sign-offs are judged against."""
 
     info: SiteInfo
-    sources: dict[str, Source]
+    source_hashes: Mapping[str, str]
+    """Source id -> the hash of its entry (clinicsite.fingerprint.source_hashes), made once a build."""
     sources_doc: Document | None
     order: dict[str, int]
     """Source id -> its index in sources.yaml, to locate it."""
     on: datetime.date
 
 
-def review(treatment: Treatment, documents: dict[str, Document], records: list[SignOff] | None, facts: Against) -> Review:
-    """Return the page's sign-offs in force, its parts changed since the latest one, and the problems."""
-    now = fingerprint(treatment, facts.sources)
+def review(treatment: Treatment, documents: dict[str, Document], records: list[SignOff] | None, facts: Against, walked: tuple[Part, ...]) -> Review:
+    """Return the page's sign-offs in force, its parts changed since the latest one, and the problems (walked: its parts)."""
+    now = fingerprint(walked, facts.source_hashes)
     doc = documents.get(SIGN_OFFS_FILE)
     if doc is None or not records:
         where = documents[OVERVIEW_FILE].locate(())

@@ -20,12 +20,12 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 import clinicsite.evidence as evidence
 from clinicsite.diagnostics import Diagnostic, error, warning
 from clinicsite.documents import Document, Path_
-from clinicsite.fingerprint import SignOff
+from clinicsite.fingerprint import SignOff, source_hashes
 from clinicsite.loader import ContentTree, TreatmentFiles
 from clinicsite.markup import has_block_markup
 from clinicsite.model import Overview, Policy, Site, SiteInfo, Source, Treatment
 from clinicsite.policy import ActivePolicy, active_policy, default_ids
-from clinicsite.shape import RECORD_FILES, SIGN_OFFS_FILE, TREATMENT_SCHEMAS, claims
+from clinicsite.shape import RECORD_FILES, SIGN_OFFS_FILE, TREATMENT_SCHEMAS, Part, claims, parts
 from clinicsite.signoff import Against, review, sections
 
 _TYPE_WORDS = {
@@ -178,10 +178,10 @@ def _validate_treatment(files: TreatmentFiles, problems: list[Diagnostic]) -> Tr
     return Treatment(files.slug, overview, **{rf.field: tuple(values[rf.name]) for rf in RECORD_FILES})
 
 
-def _check_references(treatment: Treatment, files: TreatmentFiles, sources: dict[str, Source] | None) -> list[Diagnostic]:
-    """Return problems with citations and claim markup of one valid treatment."""
+def _check_references(walked: tuple[Part, ...], files: TreatmentFiles, sources: dict[str, Source] | None) -> list[Diagnostic]:
+    """Return problems with citations and claim markup of one valid treatment's parts."""
     problems: list[Diagnostic] = []
-    for name, path, claim in claims(treatment):
+    for name, path, claim in claims(None, walked):
         doc = files.documents[name]
         if has_block_markup(claim.text):
             problems.append(
@@ -233,6 +233,8 @@ class SiteFacts:
     """The date review freshness and source dates are checked against."""
     sources_doc: Document | None = None
     """sources.yaml, to locate a source whose entry changed since a page was signed off."""
+    source_hashes: dict[str, str] = dataclasses.field(default_factory=dict)
+    """Source id -> the hash of its entry, for the sign-off fingerprints."""
 
 
 def validate_site_files(tree: ContentTree, today: datetime.date | None = None) -> tuple[SiteFacts, list[Diagnostic]]:
@@ -249,7 +251,7 @@ def validate_site_files(tree: ContentTree, today: datetime.date | None = None) -
         problems += _unique_ids(tree.sources, (), source_list)
         problems += evidence.source_problems(tree.sources, source_list, on)
         sources = {s.id: s for s in source_list}
-    return SiteFacts(info, source_list, sources, policy, on, tree.sources), problems
+    return SiteFacts(info, source_list, sources, policy, on, tree.sources, source_hashes(source_list or ())), problems
 
 
 def validate_treatment(files: TreatmentFiles, facts: SiteFacts) -> tuple[Treatment | None, list[Diagnostic]]:
@@ -257,14 +259,15 @@ def validate_treatment(files: TreatmentFiles, facts: SiteFacts) -> tuple[Treatme
     problems: list[Diagnostic] = []
     treatment = _validate_treatment(files, problems)
     if treatment is not None:
-        problems += _check_references(treatment, files, facts.sources)
+        walked = tuple(parts(treatment))  # once: every check below reads the same walk
+        problems += _check_references(walked, files, facts.sources)
         if facts.sources is not None:
-            problems += evidence.treatment_problems(treatment, files.documents, facts.sources, facts.policy)
-            treatment = _signed(treatment, files, facts, problems)
+            problems += evidence.treatment_problems(walked, files.documents, facts.sources, facts.policy)
+            treatment = _signed(treatment, walked, files, facts, problems)
     return treatment, problems
 
 
-def _signed(treatment: Treatment, files: TreatmentFiles, facts: SiteFacts, problems: list[Diagnostic]) -> Treatment:
+def _signed(treatment: Treatment, walked: tuple[Part, ...], files: TreatmentFiles, facts: SiteFacts, problems: list[Diagnostic]) -> Treatment:
     """Return treatment with its sign-offs in force and the sections changed since, adding the review problems."""
     assert facts.sources is not None and facts.source_list is not None
     doc = files.documents.get(SIGN_OFFS_FILE)
@@ -272,7 +275,7 @@ def _signed(treatment: Treatment, files: TreatmentFiles, facts: SiteFacts, probl
     if facts.info is None or records is None:  # a sign-off file that did not validate is reported already
         return dataclasses.replace(treatment, draft=("the whole page",))
     order = {s.id: i for i, s in enumerate(facts.source_list)}
-    found = review(treatment, files.documents, records, Against(facts.info, facts.sources, facts.sources_doc, order, facts.on))
+    found = review(treatment, files.documents, records, Against(facts.info, facts.source_hashes, facts.sources_doc, order, facts.on), walked)
     problems += found.problems
     draft = (sections(found.changed) or ("the whole page",)) if found.draft else ()
     return dataclasses.replace(treatment, sign_offs=found.sign_offs, draft=draft)
