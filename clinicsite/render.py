@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import functools
 import json
-import re
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from clinicsite.diagnostics import Diagnostic, Location, error
 from clinicsite.loader import display_path
 from clinicsite.markup import render_inline
 from clinicsite.model import Reviewer, SiteInfo, Source
+from clinicsite.references import ARTICLE_KINDS, KIND_LABELS, doi_url, publication, pubmed_url, source_url, vancouver_author
 from clinicsite.routes import LAYOUTS, Page
 
 ASSETS = "assets"
@@ -46,19 +46,6 @@ PROCEDURE_TYPES = {
     "noninvasive": "https://schema.org/NoninvasiveProcedure",
     "surgical": "https://schema.org/SurgicalProcedure",
 }
-#: Source kinds that are journal articles; books and web pages have their own types.
-ARTICLE_KINDS = {"systematic-review", "review", "clinical-trial", "clinical-study", "animal-study"}
-
-KIND_LABELS = {
-    "systematic-review": "Systematic review",
-    "review": "Review",
-    "clinical-trial": "Clinical trial",
-    "clinical-study": "Clinical study",
-    "animal-study": "Animal study",
-    "guideline": "Guideline",
-    "web-page": "Web page",
-    "book": "Book",
-}
 
 
 @dataclass(frozen=True)
@@ -72,33 +59,6 @@ class File:
 def long_date(day: datetime.date) -> str:
     """Return a date as patients read it, e.g. 22 November 2026."""
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-#: Name particles that belong to the surname: "Valerio De Vita" is "De Vita V".
-SURNAME_PARTICLES = frozenset({"da", "das", "de", "del", "della", "der", "di", "dos", "du", "la", "le", "van", "von"})
-
-
-def is_organisation(name: str) -> bool:
-    """Return True when an author is taken to be an organisation, not a person.
-
-    A single word, more than four words, or a lowercase word that is not a surname
-    particle (of, and, for) marks an organisation: "U.S. Food and Drug Administration".
-    """
-    words = name.split()
-    return len(words) < 2 or len(words) > 4 or any(w[0].islower() and w not in SURNAME_PARTICLES for w in words)
-
-
-def vancouver_author(name: str) -> str:
-    """Return a personal name as Vancouver's 'Surname Initials'; organisations unchanged.
-
-    A surname particle starts the surname: "Dirk Freiherr von Dalwig-Nolda" is "von Dalwig-Nolda DF".
-    """
-    if is_organisation(name):
-        return name
-    words = name.split()
-    split = next((i for i, w in enumerate(words[1:-1], 1) if w.lower() in SURNAME_PARTICLES), len(words) - 1)
-    given = re.split(r"[\s.]+", " ".join(words[:split]))
-    return f"{' '.join(words[split:])} {''.join(g[0].upper() for g in given if g)}"
 
 
 def plain_text(claims: Iterable[CitedClaim]) -> str:
@@ -128,21 +88,11 @@ def og_locale(language: str) -> str:
     return f"{primary.lower()}_{region.upper()}" if region else primary.lower()
 
 
-def doi_url(source: Source) -> str | None:
-    """Return the address of a source's DOI, if it has one."""
-    return f"https://doi.org/{source.doi}" if source.doi else None
-
-
-def pubmed_url(source: Source) -> str | None:
-    """Return a source's PubMed page, if it has a PMID."""
-    return f"https://pubmed.ncbi.nlm.nih.gov/{source.pmid}/" if source.pmid else None
-
-
 def _source_data(source: Source) -> dict[str, Any]:
     """Return a source as a schema.org CreativeWork (ScholarlyArticle, Book, WebPage)."""
     kind = "ScholarlyArticle" if source.kind in ARTICLE_KINDS else {"book": "Book", "web-page": "WebPage"}.get(source.kind, "CreativeWork")
     data: dict[str, Any] = {"@type": kind, "name": source.title}
-    link = next((link for link in (doi_url(source), source.url, pubmed_url(source)) if link), None)
+    link = source_url(source)
     if link:
         data["url"] = link  # the DOI when there is one: the most stable address
     return data
@@ -280,6 +230,7 @@ def make_environment(layouts: Path) -> jinja2.Environment:
         json_script=json_script,
         doi_url=doi_url,
         pubmed_url=pubmed_url,
+        publication=publication,
         once_for=(once_for := _OnceFor()),
         each=_Each(),
     )

@@ -90,6 +90,11 @@ def is_mark(node: Node) -> bool:
     return node.tag == "a" and re.search(r"#ref-\d+$", node.attrs.get("href", "")) is not None
 
 
+def is_citation(node: Node) -> bool:
+    """Return True for a claim's citation marks: a mark, or the group (<sup>) holding a claim's marks."""
+    return is_mark(node) or (node.tag == "sup" and any(is_mark(n) for n in node.iter()))
+
+
 class _TreeBuilder(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -221,11 +226,14 @@ def citation_problems(page: Page) -> list[str]:
     cited_by: dict[str, set[str]] = {}
     for link in filter(is_mark, page.root.iter()):
         label, href = link.attrs.get("aria-label", ""), link.attrs.get("href", "")
-        if not re.match(rf"source {re.escape(link.text())}\b", label):
-            problems.append(f"line {link.line}: citation link '{link.text()}' has no accessible name 'source N' (aria-label={label!r})")
+        first, _, last = link.text().partition("\u2013")  # a run of sources, "2-5" with an en dash, is one mark
+        named = rf"sources {first} to {last}\b" if last else rf"source {re.escape(first)}\b"
+        if not re.match(named, label) or href.rpartition("#ref-")[2] != first:
+            problems.append(f"line {link.line}: citation link '{link.text()}' has no accessible name '{named[:-2]}' (aria-label={label!r})")
         claim = next((a for a in link.ancestors() if a.tag == "span" and "id" in a.attrs), None)  # a claim: <span id="cN">
-        if claim is not None and "id" in claim.attrs:
-            cited_by.setdefault(href.partition("#")[2], set()).add(claim.attrs["id"])
+        if claim is not None and "id" in claim.attrs and first.isdigit():
+            for number in range(int(first), int(last or first) + 1) if (last or first).isdigit() else ():
+                cited_by.setdefault(f"ref-{number}", set()).add(claim.attrs["id"])
     references = page.root.find("ol", class_="references")
     items = references.find_all("li") if references else []
     if not items:
@@ -236,7 +244,7 @@ def citation_problems(page: Page) -> list[str]:
         kind = item.find("span", class_="kind")
         if kind is None or kind.text() not in words:
             problems.append(f"{ref}: no evidence kind in words")
-        backlinks = {a.attrs.get("href", "").removeprefix("#") for a in item.find_all("a") if a.parent and "backlinks" in a.parent.classes()}
+        backlinks = {a.attrs.get("href", "").removeprefix("#") for a in item.find_all("a") if any("backlinks" in n.classes() for n in a.ancestors())}
         if backlinks != cited_by.get(ref, set()):
             problems.append(f"{ref}: links back to {sorted(backlinks)} but is cited by {sorted(cited_by.get(ref, set()))}")
     unlisted = set(cited_by) - {i.attrs.get("id", "") for i in items}
@@ -483,7 +491,7 @@ def structured_data_problems(page: Page) -> list[str]:
             problems.append(f"citation {citation.get('name')!r} lacks its DOI link")
     section = page.root.find("section", id="faqs")
     questions = [dt.text() for dt in section.find_all("dt")] if section else []
-    answers = [dd.text(skip=is_mark) for dd in section.find_all("dd")] if section else []
+    answers = [dd.text(skip=is_citation) for dd in section.find_all("dd")] if section else []
     entities = faq.get("mainEntity", [])
     if [q.get("name") for q in entities] != questions:
         problems.append(f"FAQPage questions {[q.get('name') for q in entities]} are not the page's {questions}")

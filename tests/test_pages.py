@@ -28,6 +28,7 @@ from tests.checks import (
     treatment_problems,
 )
 from tests.conftest import BuiltSite
+from tests.reading import reading_problems
 
 #: A treatment page's HTML plus its CSS, uncompressed.
 MAX_PAGE_BYTES = 60_000  # "under 60 KB": the stricter, decimal reading
@@ -82,6 +83,12 @@ def test_index_lists_every_treatment_with_its_summary(pages: list[Page], real_si
     assert [a.attrs["href"] for li in items for a in li.find_all("a") if not is_mark(a)] == [f"treatments/{slug}/" for slug in real_site.slugs]
     summaries = [li.find("p") for li in items]
     assert all(p is not None and p.text() for p in summaries)
+
+
+def test_every_page_reads_without_stray_punctuation_and_with_ordered_citation_marks(pages: list[Page]) -> None:
+    """Regression for issue 20: the index read "keeps skin firm.,2,3" and marks ran "4,3,5,2"."""
+    problems = {p.name: reading_problems(p) for p in pages}
+    assert not any(problems.values()), report(problems)
 
 
 def test_every_internal_link_and_fragment_resolves(pages: list[Page], real_site: BuiltSite) -> None:
@@ -139,6 +146,13 @@ BROKEN = """<!DOCTYPE html>
 """
 
 
+#: Issue 20's defects as the audit read them: a comma left between two claims' marks, marks
+#: out of order and not joined, a mark outside a group, a reference with a bare semicolon.
+READ_BADLY = """<body><p>Keeps skin firm.<a href="t/#ref-1">1</a> Still needed.<sup><a href="t/#ref-4">4</a>,<a href="t/#ref-3">3</a></sup>
+Again.<sup><a href="#ref-2">2</a>,<a href="#ref-3">3</a>,<a href="#ref-4">4</a></sup> <a href="#ref-9">9</a></p>
+<p>Keeps skin firm.<sup>,<a href="#ref-2">2</a></sup></p><ol><li>FDA [Internet]; [cited 2026-11-22].</li></ol></body>"""
+
+
 def test_checkers_report_broken_pages(tmp_path: Path) -> None:
     """Each checker finds what is wrong with a page that breaks its rules."""
     base_url = "https://clinic.example.org/"
@@ -173,6 +187,15 @@ def test_checkers_report_broken_pages(tmp_path: Path) -> None:
     good_json = BROKEN.replace('{"@type": "MedicalWebPage",}', json.dumps({"@graph": [{"@type": "MedicalWebPage"}, {"@type": "FAQPage", "mainEntity": []}]}))
     mismatched = "\n".join(structured_data_problems(parse_page(good_json, base_url, tmp_path / "index.html")))
     assert "lastReviewed" in mismatched and "reviewedBy" in mismatched and "FAQPage questions [] are not the page's ['Q?']" in mismatched
+
+    reading = "\n".join(reading_problems(page))
+    assert "'dangling' is not inside its claim's group" not in reading  # a link to #nowhere is no citation mark
+    misread = parse_page(READ_BADLY).root
+    marks = "\n".join(reading_problems(parse_page(READ_BADLY)))
+    for expected in ("a comma after other punctuation: …", "marks read ',2'", "'4,3' are not ascending", "'2,3,4' list three consecutive", "'9' is not inside"):
+        assert expected in marks, marks
+    assert "a semicolon with nothing after it" in marks and "cited date written as ISO" in marks
+    assert misread.find("sup") is not None
 
     treatment = "\n".join(treatment_problems(page))
     for expected in ("table of contents", "no section with id 'benefits'", "not an ordered list", "no reference list", "Page last reviewed", "disclaimer"):
