@@ -2,17 +2,16 @@
 
 Undefined variables are errors and autoescaping is on for HTML and XML. A layout error
 is reported at its template line, like a content error, instead of as a traceback.
-Structured data (JSON-LD) is built here as Python values and serialised, never
-templated by hand, so it is always valid JSON that cannot end its script element.
+Structured data (JSON-LD) comes from structured.py, Vancouver text from references.py;
+this module hands them to the layouts as filters and globals.
 """
 
 from __future__ import annotations
 
 import datetime
 import functools
-import json
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,13 +19,12 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from clinicsite.citations import CitedClaim, CitedTreatment
 from clinicsite.diagnostics import Diagnostic, Location, error
 from clinicsite.loader import display_path
 from clinicsite.markup import render_inline
-from clinicsite.model import Reviewer, SiteInfo, Source
-from clinicsite.references import ARTICLE_KINDS, KIND_LABELS, doi_url, publication, pubmed_url, source_url, vancouver_author
+from clinicsite.references import KIND_LABELS, doi_url, publication, pubmed_url, vancouver_author
 from clinicsite.routes import LAYOUTS, Page
+from clinicsite.structured import description, index_json_ld, json_script, plain_text, source_data, treatment_json_ld
 
 ASSETS = "assets"
 #: English month names, independent of the machine's locale so builds are reproducible.
@@ -39,13 +37,6 @@ CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' d
 #: The preview server (`serve`) only, in its responses: its live-reload client is an inline
 #: script it adds to every page. Files on disk always carry CSP.
 DEV_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
-
-#: Schema.org's MedicalProcedureType member for each procedure_type of treatment.yaml.
-PROCEDURE_TYPES = {
-    "percutaneous": "https://schema.org/PercutaneousProcedure",
-    "noninvasive": "https://schema.org/NoninvasiveProcedure",
-    "surgical": "https://schema.org/SurgicalProcedure",
-}
 
 
 @dataclass(frozen=True)
@@ -61,88 +52,11 @@ def long_date(day: datetime.date) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
-def plain_text(claims: Iterable[CitedClaim]) -> str:
-    """Return claims as one plain-text paragraph: Markdown rendered, then tags removed."""
-    return " ".join(render_inline(c.text).striptags() for c in claims)
-
-
-#: Search engines show about this many characters of a page's description.
-DESCRIPTION_CHARS = 160
-
-
-def description(claims: Iterable[CitedClaim]) -> str:
-    """Return the page's meta description: the leading claims that fit DESCRIPTION_CHARS (at least one)."""
-    texts = [render_inline(c.text).striptags() for c in claims]
-    kept = texts[:1]
-    for text in texts[1:]:
-        if len(" ".join([*kept, text])) > DESCRIPTION_CHARS:
-            break
-        kept.append(text)
-    return " ".join(kept)
-
-
 def og_locale(language: str) -> str:
     """Return Open Graph's locale for a BCP 47 tag: en-GB -> en_GB, en -> en."""
     primary, *subtags = language.split("-")
     region = next((t for t in subtags if len(t) == 2 and t.isalpha()), None)
     return f"{primary.lower()}_{region.upper()}" if region else primary.lower()
-
-
-def _source_data(source: Source) -> dict[str, Any]:
-    """Return a source as a schema.org CreativeWork (ScholarlyArticle, Book, WebPage)."""
-    kind = "ScholarlyArticle" if source.kind in ARTICLE_KINDS else {"book": "Book", "web-page": "WebPage"}.get(source.kind, "CreativeWork")
-    data: dict[str, Any] = {"@type": kind, "name": source.title}
-    link = source_url(source)
-    if link:
-        data["url"] = link  # the DOI when there is one: the most stable address
-    return data
-
-
-def treatment_json_ld(
-    page: CitedTreatment, site: SiteInfo, url: str, reviewer: Reviewer, source_data: Callable[[Source], dict[str, Any]] = _source_data
-) -> dict[str, Any]:
-    """Return a treatment page's structured data: a MedicalWebPage and an FAQPage.
-
-    The web page says who reviewed it and when, what it is about (a MedicalProcedure)
-    and which sources it cites, in reference-list order; the FAQ page carries every
-    question with its answer as plain text.
-    """
-    overview = page.treatment.overview
-    procedure: dict[str, Any] = {"@type": "MedicalProcedure", "name": overview.title}
-    if overview.also_known_as:
-        procedure["alternateName"] = list(overview.also_known_as)
-    if overview.procedure_type:
-        procedure["procedureType"] = PROCEDURE_TYPES[overview.procedure_type]
-    web_page = {
-        "@type": "MedicalWebPage",
-        "@id": url,
-        "url": url,
-        "name": overview.title,
-        "description": description(page.summary),
-        "inLanguage": site.language,
-        "isPartOf": {"@type": "WebSite", "name": site.name, "url": site.base_url},
-        "lastReviewed": overview.reviewed.date.isoformat(),
-        "reviewedBy": {"@type": "Person", "name": reviewer.name, "honorificSuffix": reviewer.credentials},
-        "about": procedure,
-        "citation": [source_data(ref.source) for ref in page.references],
-    }
-    faq_page = {
-        "@type": "FAQPage",
-        "@id": f"{url}#faqs",
-        "name": f"{overview.title}: questions people ask",
-        "inLanguage": site.language,
-        "mainEntity": [{"@type": "Question", "name": faq.heading, "acceptedAnswer": {"@type": "Answer", "text": plain_text(faq.claims)}} for faq in page.faqs],
-    }
-    return {"@context": "https://schema.org", "@graph": [web_page, faq_page]}
-
-
-def json_script(data: Any) -> Markup:
-    """Return data as JSON safe inside a <script> element.
-
-    Every '<' is written \\u003c (the same character to a JSON parser), so no text from
-    content can close the element ('</script>') or open a comment ('<!--') inside it.
-    """
-    return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c"))
 
 
 #: Results the `each` filter keeps before it starts again: a synthetic site of 1,000
@@ -234,8 +148,8 @@ def make_environment(layouts: Path) -> jinja2.Environment:
         once_for=(once_for := _OnceFor()),
         each=_Each(),
     )
-    source_data = functools.partial(once_for, _source_data)
-    env.globals.update(csp=Markup(CSP), treatment_json_ld=functools.partial(treatment_json_ld, source_data=source_data))
+    cite = functools.partial(once_for, source_data)
+    env.globals.update(csp=Markup(CSP), treatment_json_ld=functools.partial(treatment_json_ld, cite=cite), index_json_ld=index_json_ld)
     return env
 
 

@@ -30,6 +30,7 @@ RANK: dict[str, float] = {
     "citations": 2,
     "routes": 3,
     "references": 1.5,
+    "structured": 3.5,
     "render": 4,
     "output": 5,
     "cache": 5.5,

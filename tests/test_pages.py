@@ -110,11 +110,25 @@ def test_heads_have_title_description_canonical_open_graph_and_strict_csp(pages:
         assert page.meta(property="og:type") == "article"
 
 
+def test_404_page_has_a_description_and_a_tap_to_call_phone(pages: list[Page], real_site: BuiltSite) -> None:
+    """Regression for issue 20: Lighthouse SEO 54 for no description; the phone was plain text."""
+    missing = next(p for p in pages if p.name == "404.html")
+    assert missing.meta(name="robots") == "noindex" and missing.meta(name="description")
+    main = missing.root.find("main")
+    phone = real_site.info.contact.phone
+    calls = [a for a in main.find_all("a") if a.attrs.get("href", "").startswith("tel:")] if main else []
+    assert [(a.attrs["href"], a.text()) for a in calls] == [(f"tel:{phone.replace(' ', '')}", phone)]
+
+
 def test_json_ld_parses_and_matches_what_the_page_shows(pages: list[Page], real_site: BuiltSite) -> None:
     problems = {p.name: structured_data_problems(p) for p in treatment_pages(pages, real_site)}
     assert not any(problems.values()), report(problems)
     for page in pages:
         json_ld(page)  # every block on every page is valid JSON
+    index = next(p for p in pages if p.name == "index.html")
+    website = next((n for block in json_ld(index) for n in block.get("@graph", []) if n.get("@type") == "WebSite"), {})
+    part_of = {n.get("isPartOf", {}).get("@id") for p in treatment_pages(pages, real_site) for block in json_ld(p) for n in block["@graph"][:1]}
+    assert website.get("url") == real_site.info.base_url and part_of == {website.get("@id")}, (website, part_of)
 
 
 def test_page_weight_and_one_render_blocking_request(pages: list[Page], real_site: BuiltSite) -> None:
@@ -186,6 +200,7 @@ def test_checkers_report_broken_pages(tmp_path: Path) -> None:
     assert "not valid JSON" in structured_data_problems(page)[0]
     good_json = BROKEN.replace('{"@type": "MedicalWebPage",}', json.dumps({"@graph": [{"@type": "MedicalWebPage"}, {"@type": "FAQPage", "mainEntity": []}]}))
     mismatched = "\n".join(structured_data_problems(parse_page(good_json, base_url, tmp_path / "index.html")))
+    assert "isPartOf" in mismatched and "publisher" in mismatched and "not linked" in mismatched and "dateModified" in mismatched
     assert "lastReviewed" in mismatched and "reviewedBy" in mismatched and "FAQPage questions [] are not the page's ['Q?']" in mismatched
 
     reading = "\n".join(reading_problems(page))
