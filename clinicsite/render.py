@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import hashlib
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from clinicsite.routes import LAYOUTS, Page
 from clinicsite.structured import description, index_json_ld, json_script, plain_text, source_data, treatment_json_ld
 
 ASSETS = "assets"
+#: Hex digits of an asset's SHA-256 in its published name: enough that two versions never share one.
+ASSET_HASH_CHARS = 10
 #: English month names, independent of the machine's locale so builds are reproducible.
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
 
@@ -150,6 +153,7 @@ def make_environment(layouts: Path) -> jinja2.Environment:
     )
     cite = functools.partial(once_for, source_data)
     env.globals.update(csp=Markup(CSP), treatment_json_ld=functools.partial(treatment_json_ld, cite=cite), index_json_ld=index_json_ld)
+    env.globals["assets"] = asset_names(layouts)  # the environment is made anew when layouts/ changes (pipeline)
     return env
 
 
@@ -205,11 +209,32 @@ def compile_layouts(env: jinja2.Environment, layouts: Path) -> list[Diagnostic]:
     return problems
 
 
-def render_assets(layouts: Path) -> list[File]:
-    """Return the layout assets (CSS) as files, copied unchanged."""
+def hashed_name(name: str, content: bytes) -> str:
+    """Return an asset's published name with a hash of its bytes: assets/site.css -> assets/site.1a2b3c4d5e.css.
+
+    A changed stylesheet gets a new address, so a host may let browsers keep each one for a
+    year (see layouts/_headers) and no page is ever shown with a stale stylesheet.
+    """
+    stem, dot, suffix = name.rpartition(".")
+    tag = hashlib.sha256(content).hexdigest()[:ASSET_HASH_CHARS]
+    return f"{stem}.{tag}.{suffix}" if dot else f"{name}.{tag}"
+
+
+def _assets(layouts: Path) -> list[tuple[str, bytes]]:
+    """Return each layout asset's name under layouts/ and its bytes, in name order."""
     folder = layouts / ASSETS
     paths = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
-    return [File(p.relative_to(layouts).as_posix(), p.read_bytes()) for p in paths]
+    return [(p.relative_to(layouts).as_posix(), p.read_bytes()) for p in paths]
+
+
+def render_assets(layouts: Path) -> list[File]:
+    """Return the layout assets (CSS) as files: their bytes unchanged, under hashed names."""
+    return [File(hashed_name(name, content), content) for name, content in _assets(layouts)]
+
+
+def asset_names(layouts: Path) -> dict[str, str]:
+    """Return each asset's published name by its name under layouts/, for the layouts' links: assets['assets/site.css']."""
+    return {name: hashed_name(name, content) for name, content in _assets(layouts)}
 
 
 def render_pages(pages: tuple[Page, ...], layouts: Path) -> tuple[tuple[File, ...], list[Diagnostic]]:
