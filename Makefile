@@ -1,7 +1,7 @@
 # Two commands set everything up on a fresh machine (see README):
 #   make site   installs what the build needs and builds content/ into site/
 #   make test   installs what the tests need and runs the whole suite (lint, types, tests)
-# The page tests also need Debian's chromium, java and npm (installed with apt-get when
+# The page tests also need Debian's chromium, java, npm and poppler-utils (installed with apt-get when
 # missing) and the npm packages in package-lock.json (the Nu Html Checker and axe-core).
 PYTHON ?= python3
 VENV := .venv
@@ -42,6 +42,7 @@ system-tools:
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing"; \
 		$(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $$missing; \

@@ -6,6 +6,7 @@ treatment layout lays sections out in the same order (a test holds the two toget
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -18,6 +19,34 @@ class Mark(NamedTuple):
 
     number: int
     locator: str | None
+
+
+class Run(NamedTuple):
+    """Consecutive source numbers shown as one citation mark: "3", or "2-5" (shown with an en dash) for three or more.
+
+    lead is True for the first run of a claim's group: the layout writes a comma before
+    every other. (A named tuple: the layouts' `each` filter keys on it.)
+    """
+
+    first: int
+    last: int
+    lead: bool
+
+
+#: Vancouver (ICMJE) joins three or more consecutive numbers with an en dash; two stay "2,3".
+RUN_LENGTH = 3
+
+
+def runs(numbers: Iterable[int]) -> tuple[Run, ...]:
+    """Return numbers ascending, without repeats, with runs of RUN_LENGTH or more joined: 5,2,3,4,9 -> 2-5,9 (en dash)."""
+    spans: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    split = [s for first, last in spans for s in ([(first, last)] if last - first + 1 >= RUN_LENGTH else [(n, n) for n in range(first, last + 1)])]
+    return tuple(Run(first, last, i == 0) for i, (first, last) in enumerate(split))
 
 
 class Backlink(NamedTuple):
@@ -36,6 +65,11 @@ class CitedClaim:
     marks: tuple[Mark, ...]
     caveat: str | None = None
     """Set when every source is an animal study, web page or book, e.g. "an animal study only"."""
+
+    @property
+    def runs(self) -> tuple[Run, ...]:
+        """Return the marks as the page shows them: ascending, runs joined (see `runs`)."""
+        return runs(m.number for m in self.marks)
 
 
 @dataclass(frozen=True)

@@ -2,18 +2,17 @@
 
 Undefined variables are errors and autoescaping is on for HTML and XML. A layout error
 is reported at its template line, like a content error, instead of as a traceback.
-Structured data (JSON-LD) is built here as Python values and serialised, never
-templated by hand, so it is always valid JSON that cannot end its script element.
+Structured data (JSON-LD) comes from structured.py, Vancouver text from references.py;
+this module hands them to the layouts as filters and globals.
 """
 
 from __future__ import annotations
 
 import datetime
 import functools
-import json
-import re
+import hashlib
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,14 +20,16 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from clinicsite.citations import CitedClaim, CitedTreatment
 from clinicsite.diagnostics import Diagnostic, Location, error
 from clinicsite.loader import display_path
 from clinicsite.markup import render_inline
-from clinicsite.model import SiteInfo, Source
-from clinicsite.routes import LAYOUTS, Page, ReviewBox
+from clinicsite.references import KIND_LABELS, doi_url, publication, pubmed_url, vancouver_author
+from clinicsite.routes import LAYOUTS, Page
+from clinicsite.structured import description, index_json_ld, json_script, plain_text, source_data, treatment_json_ld
 
 ASSETS = "assets"
+#: Hex digits of an asset's SHA-256 in its published name: enough that two versions never share one.
+ASSET_HASH_CHARS = 10
 #: English month names, independent of the machine's locale so builds are reproducible.
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
 
@@ -39,26 +40,6 @@ CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' d
 #: The preview server (`serve`) only, in its responses: its live-reload client is an inline
 #: script it adds to every page. Files on disk always carry CSP.
 DEV_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
-
-#: Schema.org's MedicalProcedureType member for each procedure_type of treatment.yaml.
-PROCEDURE_TYPES = {
-    "percutaneous": "https://schema.org/PercutaneousProcedure",
-    "noninvasive": "https://schema.org/NoninvasiveProcedure",
-    "surgical": "https://schema.org/SurgicalProcedure",
-}
-#: Source kinds that are journal articles; books and web pages have their own types.
-ARTICLE_KINDS = {"systematic-review", "review", "clinical-trial", "clinical-study", "animal-study"}
-
-KIND_LABELS = {
-    "systematic-review": "Systematic review",
-    "review": "Review",
-    "clinical-trial": "Clinical trial",
-    "clinical-study": "Clinical study",
-    "animal-study": "Animal study",
-    "guideline": "Guideline",
-    "web-page": "Web page",
-    "book": "Book",
-}
 
 
 @dataclass(frozen=True)
@@ -74,136 +55,11 @@ def long_date(day: datetime.date) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
-#: Name particles that belong to the surname: "Valerio De Vita" is "De Vita V".
-SURNAME_PARTICLES = frozenset({"da", "das", "de", "del", "della", "der", "di", "dos", "du", "la", "le", "van", "von"})
-
-
-def is_organisation(name: str) -> bool:
-    """Return True when an author is taken to be an organisation, not a person.
-
-    A single word, more than four words, or a lowercase word that is not a surname
-    particle (of, and, for) marks an organisation: "U.S. Food and Drug Administration".
-    """
-    words = name.split()
-    return len(words) < 2 or len(words) > 4 or any(w[0].islower() and w not in SURNAME_PARTICLES for w in words)
-
-
-def vancouver_author(name: str) -> str:
-    """Return a personal name as Vancouver's 'Surname Initials'; organisations unchanged.
-
-    A surname particle starts the surname: "Dirk Freiherr von Dalwig-Nolda" is "von Dalwig-Nolda DF".
-    """
-    if is_organisation(name):
-        return name
-    words = name.split()
-    split = next((i for i, w in enumerate(words[1:-1], 1) if w.lower() in SURNAME_PARTICLES), len(words) - 1)
-    given = re.split(r"[\s.]+", " ".join(words[:split]))
-    return f"{' '.join(words[split:])} {''.join(g[0].upper() for g in given if g)}"
-
-
-def plain_text(claims: Iterable[CitedClaim]) -> str:
-    """Return claims as one plain-text paragraph: Markdown rendered, then tags removed."""
-    return " ".join(render_inline(c.text).striptags() for c in claims)
-
-
-#: Search engines show about this many characters of a page's description.
-DESCRIPTION_CHARS = 160
-
-
-def description(claims: Iterable[CitedClaim]) -> str:
-    """Return the page's meta description: the leading claims that fit DESCRIPTION_CHARS (at least one)."""
-    texts = [render_inline(c.text).striptags() for c in claims]
-    kept = texts[:1]
-    for text in texts[1:]:
-        if len(" ".join([*kept, text])) > DESCRIPTION_CHARS:
-            break
-        kept.append(text)
-    return " ".join(kept)
-
-
 def og_locale(language: str) -> str:
     """Return Open Graph's locale for a BCP 47 tag: en-GB -> en_GB, en -> en."""
     primary, *subtags = language.split("-")
     region = next((t for t in subtags if len(t) == 2 and t.isalpha()), None)
     return f"{primary.lower()}_{region.upper()}" if region else primary.lower()
-
-
-def doi_url(source: Source) -> str | None:
-    """Return the address of a source's DOI, if it has one."""
-    return f"https://doi.org/{source.doi}" if source.doi else None
-
-
-def pubmed_url(source: Source) -> str | None:
-    """Return a source's PubMed page, if it has a PMID."""
-    return f"https://pubmed.ncbi.nlm.nih.gov/{source.pmid}/" if source.pmid else None
-
-
-def _source_data(source: Source) -> dict[str, Any]:
-    """Return a source as a schema.org CreativeWork (ScholarlyArticle, Book, WebPage)."""
-    kind = "ScholarlyArticle" if source.kind in ARTICLE_KINDS else {"book": "Book", "web-page": "WebPage"}.get(source.kind, "CreativeWork")
-    data: dict[str, Any] = {"@type": kind, "name": source.title}
-    link = next((link for link in (doi_url(source), source.url, pubmed_url(source)) if link), None)
-    if link:
-        data["url"] = link  # the DOI when there is one: the most stable address
-    return data
-
-
-def treatment_json_ld(
-    page: CitedTreatment, site: SiteInfo, url: str, review: ReviewBox | None, source_data: Callable[[Source], dict[str, Any]] = _source_data
-) -> dict[str, Any]:
-    """Return a treatment page's structured data: a MedicalWebPage and an FAQPage.
-
-    The web page says who reviewed it and when, what it is about (a MedicalProcedure)
-    and which sources it cites, in reference-list order; the FAQ page carries every
-    question with its answer as plain text.
-    """
-    overview = page.treatment.overview
-    procedure: dict[str, Any] = {"@type": "MedicalProcedure", "name": overview.title}
-    if overview.also_known_as:
-        procedure["alternateName"] = list(overview.also_known_as)
-    if overview.procedure_type:
-        procedure["procedureType"] = PROCEDURE_TYPES[overview.procedure_type]
-    web_page = {
-        "@type": "MedicalWebPage",
-        "@id": url,
-        "url": url,
-        "name": overview.title,
-        "description": description(page.summary),
-        "inLanguage": site.language,
-        "isPartOf": {"@type": "WebSite", "name": site.name, "url": site.base_url},
-        **_review_data(review),
-        "about": procedure,
-        "citation": [source_data(ref.source) for ref in page.references],
-    }
-    faq_page = {
-        "@type": "FAQPage",
-        "@id": f"{url}#faqs",
-        "name": f"{overview.title}: questions people ask",
-        "inLanguage": site.language,
-        "mainEntity": [{"@type": "Question", "name": faq.heading, "acceptedAnswer": {"@type": "Answer", "text": plain_text(faq.claims)}} for faq in page.faqs],
-    }
-    return {"@context": "https://schema.org", "@graph": [web_page, faq_page]}
-
-
-def _review_data(review: ReviewBox | None) -> dict[str, Any]:
-    """Return the page's review facts for search engines; none for a draft or a placeholder reviewer's sign-off."""
-    if review is None or review.reviewer.placeholder:
-        return {}
-    reviewer = review.reviewer
-    return {
-        "lastReviewed": review.reviewed.isoformat(),
-        "dateModified": review.modified.isoformat(),
-        "reviewedBy": {"@type": "Person", "name": reviewer.name, "honorificSuffix": reviewer.credentials},
-    }
-
-
-def json_script(data: Any) -> Markup:
-    """Return data as JSON safe inside a <script> element.
-
-    Every '<' is written \\u003c (the same character to a JSON parser), so no text from
-    content can close the element ('</script>') or open a comment ('<!--') inside it.
-    """
-    return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c"))
 
 
 #: Results the `each` filter keeps before it starts again: a synthetic site of 1,000
@@ -291,11 +147,13 @@ def make_environment(layouts: Path) -> jinja2.Environment:
         json_script=json_script,
         doi_url=doi_url,
         pubmed_url=pubmed_url,
+        publication=publication,
         once_for=(once_for := _OnceFor()),
         each=_Each(),
     )
-    source_data = functools.partial(once_for, _source_data)
-    env.globals.update(csp=Markup(CSP), treatment_json_ld=functools.partial(treatment_json_ld, source_data=source_data))
+    cite = functools.partial(once_for, source_data)
+    env.globals.update(csp=Markup(CSP), treatment_json_ld=functools.partial(treatment_json_ld, cite=cite), index_json_ld=index_json_ld)
+    env.globals["assets"] = asset_names(layouts)  # the environment is made anew when layouts/ changes (pipeline)
     return env
 
 
@@ -351,11 +209,32 @@ def compile_layouts(env: jinja2.Environment, layouts: Path) -> list[Diagnostic]:
     return problems
 
 
-def render_assets(layouts: Path) -> list[File]:
-    """Return the layout assets (CSS) as files, copied unchanged."""
+def hashed_name(name: str, content: bytes) -> str:
+    """Return an asset's published name with a hash of its bytes: assets/site.css -> assets/site.1a2b3c4d5e.css.
+
+    A changed stylesheet gets a new address, so a host may let browsers keep each one for a
+    year (see layouts/_headers) and no page is ever shown with a stale stylesheet.
+    """
+    stem, dot, suffix = name.rpartition(".")
+    tag = hashlib.sha256(content).hexdigest()[:ASSET_HASH_CHARS]
+    return f"{stem}.{tag}.{suffix}" if dot else f"{name}.{tag}"
+
+
+def _assets(layouts: Path) -> list[tuple[str, bytes]]:
+    """Return each layout asset's name under layouts/ and its bytes, in name order."""
     folder = layouts / ASSETS
     paths = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
-    return [File(p.relative_to(layouts).as_posix(), p.read_bytes()) for p in paths]
+    return [(p.relative_to(layouts).as_posix(), p.read_bytes()) for p in paths]
+
+
+def render_assets(layouts: Path) -> list[File]:
+    """Return the layout assets (CSS) as files: their bytes unchanged, under hashed names."""
+    return [File(hashed_name(name, content), content) for name, content in _assets(layouts)]
+
+
+def asset_names(layouts: Path) -> dict[str, str]:
+    """Return each asset's published name by its name under layouts/, for the layouts' links: assets['assets/site.css']."""
+    return {name: hashed_name(name, content) for name, content in _assets(layouts)}
 
 
 def render_pages(pages: tuple[Page, ...], layouts: Path) -> tuple[tuple[File, ...], list[Diagnostic]]:

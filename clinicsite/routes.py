@@ -11,7 +11,7 @@ from clinicsite.citations import CitedClaim, CitedTreatment
 from clinicsite.model import Reviewer, SiteInfo, Treatment
 
 #: Every layout a page is rendered with (see treatment_page and site_pages).
-LAYOUTS = ("index.html", "treatment.html", "404.html", "sitemap.xml", "robots.txt")
+LAYOUTS = ("index.html", "treatment.html", "404.html", "sitemap.xml", "robots.txt", "headers.txt")
 
 
 @dataclass(frozen=True)
@@ -97,11 +97,12 @@ def treatment_page(info: SiteInfo, cited: CitedTreatment) -> Page:
 
 
 def site_pages(info: SiteInfo, listings: tuple[Listing, ...]) -> tuple[Page, tuple[Page, ...]]:
-    """Return the index page, and the pages that follow the treatments: 404, sitemap, robots."""
+    """Return the index page, and the pages that follow the treatments: 404, sitemap, robots, _headers."""
     entries = tuple((treatment_folder(t.slug), t) for t in listings)
     sitemap = [(_url(info, "index.html"), None)] + [(_url(info, treatment_path(t.slug)), t.modified) for t in listings if not t.draft]
     return Page("index.html", "index.html", _common(info, "index.html", "") | {"treatments": entries}), (
         Page("404.html", "404.html", _common(info, "404.html", urlsplit(info.base_url).path)),
         Page("sitemap.xml", "sitemap.xml", _common(info, "sitemap.xml", "") | {"entries": sitemap}),
         Page("robots.txt", "robots.txt", _common(info, "robots.txt", "") | {"sitemap_url": _url(info, "sitemap.xml")}),
+        Page("_headers", "headers.txt", _common(info, "_headers", "") | {"base_path": urlsplit(info.base_url).path}),
     )

@@ -90,6 +90,11 @@ def is_mark(node: Node) -> bool:
     return node.tag == "a" and re.search(r"#ref-\d+$", node.attrs.get("href", "")) is not None
 
 
+def is_citation(node: Node) -> bool:
+    """Return True for a claim's citation marks: a mark, or the group (<sup>) holding a claim's marks."""
+    return is_mark(node) or (node.tag == "sup" and any(is_mark(n) for n in node.iter()))
+
+
 class _TreeBuilder(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -221,11 +226,14 @@ def citation_problems(page: Page) -> list[str]:
     cited_by: dict[str, set[str]] = {}
     for link in filter(is_mark, page.root.iter()):
         label, href = link.attrs.get("aria-label", ""), link.attrs.get("href", "")
-        if not re.match(rf"source {re.escape(link.text())}\b", label):
-            problems.append(f"line {link.line}: citation link '{link.text()}' has no accessible name 'source N' (aria-label={label!r})")
+        first, _, last = link.text().partition("\u2013")  # a run of sources, "2-5" with an en dash, is one mark
+        named = rf"sources {first}\u2013{last}\b" if last else rf"source {re.escape(first)}\b"
+        if not re.match(named, label) or href.rpartition("#ref-")[2] != first:
+            problems.append(f"line {link.line}: citation link '{link.text()}' has no accessible name '{named[:-2]}' (aria-label={label!r})")
         claim = next((a for a in link.ancestors() if a.tag == "span" and "id" in a.attrs), None)  # a claim: <span id="cN">
-        if claim is not None and "id" in claim.attrs:
-            cited_by.setdefault(href.partition("#")[2], set()).add(claim.attrs["id"])
+        if claim is not None and "id" in claim.attrs and first.isdigit():
+            for number in range(int(first), int(last or first) + 1) if (last or first).isdigit() else ():
+                cited_by.setdefault(f"ref-{number}", set()).add(claim.attrs["id"])
     references = page.root.find("ol", class_="references")
     items = references.find_all("li") if references else []
     if not items:
@@ -236,7 +244,7 @@ def citation_problems(page: Page) -> list[str]:
         kind = item.find("span", class_="kind")
         if kind is None or kind.text() not in words:
             problems.append(f"{ref}: no evidence kind in words")
-        backlinks = {a.attrs.get("href", "").removeprefix("#") for a in item.find_all("a") if a.parent and "backlinks" in a.parent.classes()}
+        backlinks = {a.attrs.get("href", "").removeprefix("#") for a in item.find_all("a") if any("backlinks" in n.classes() for n in a.ancestors())}
         if backlinks != cited_by.get(ref, set()):
             problems.append(f"{ref}: links back to {sorted(backlinks)} but is cited by {sorted(cited_by.get(ref, set()))}")
     unlisted = set(cited_by) - {i.attrs.get("id", "") for i in items}
@@ -399,14 +407,14 @@ def head_problems(page: Page, site_name: str, language: str) -> list[str]:
     first = [c for c in page.head.children if isinstance(c, Node)][:2]
     if csp is not None and [n.attrs for n in first] != [{"charset": "utf-8"}, csp.attrs]:
         problems.append("the Content-Security-Policy meta must come right after <meta charset>, before anything it governs")
+    description = page.meta(name="description")
+    if not description:
+        problems.append("no meta description")  # a noindex page still shows one where it is shared
     if page.meta(name="robots") == "noindex":
         return problems
     canonical = page.head.find("link", rel="canonical")
     if canonical is None or canonical.attrs.get("href") != page.url:
         problems.append(f"canonical is {canonical.attrs.get('href') if canonical else None!r}, expected {page.url!r}")
-    description = page.meta(name="description")
-    if not description:
-        problems.append("no meta description")
     locale = language.replace("-", "_")
     expected = {"og:url": page.url, "og:site_name": site_name, "og:description": description, "og:locale": locale}
     for prop in ("og:title", "og:type", "og:description", "og:url", "og:site_name", "og:locale"):
@@ -473,7 +481,7 @@ def structured_data_problems(page: Page) -> list[str]:
     review = page.root.find("section", class_="review")
     shown = review.find("time") if review else None
     if review is not None and PLACEHOLDER_REVIEW in review.text():
-        if {"lastReviewed", "reviewedBy", "dateModified"} & web.keys():
+        if {"lastReviewed", "reviewedBy"} & web.keys():
             problems.append("an example page's JSON-LD claims a review")
     elif shown is None or web.get("lastReviewed") != shown.attrs.get("datetime"):
         problems.append(f"lastReviewed {web.get('lastReviewed')!r} is not the date the page shows")
@@ -491,6 +499,7 @@ def structured_data_problems(page: Page) -> list[str]:
         problems.append("alternateName does not list the other names the page shows")
     if web.get("url") != page.url:
         problems.append(f"url {web.get('url')!r} is not the page's address")
+    problems += graph_problems(page, nodes, web, faq)
     references = page.root.find("ol", class_="references")
     items = references.find_all("li") if references else []
     citations = web.get("citation", [])
@@ -505,13 +514,32 @@ def structured_data_problems(page: Page) -> list[str]:
             problems.append(f"citation {citation.get('name')!r} lacks its DOI link")
     section = page.root.find("section", id="faqs")
     questions = [dt.text() for dt in section.find_all("dt")] if section else []
-    answers = [dd.text(skip=is_mark) for dd in section.find_all("dd")] if section else []
+    answers = [dd.text(skip=is_citation) for dd in section.find_all("dd")] if section else []
     entities = faq.get("mainEntity", [])
     if [q.get("name") for q in entities] != questions:
         problems.append(f"FAQPage questions {[q.get('name') for q in entities]} are not the page's {questions}")
     for entity, answer in zip(entities, answers, strict=False):
         if entity.get("acceptedAnswer", {}).get("text") != answer:
             problems.append(f"answer to {entity.get('name')!r} is not the page's answer text")
+    return problems
+
+
+def graph_problems(page: Page, nodes: list[dict[str, Any]], web: dict[str, Any], faq: dict[str, Any]) -> list[str]:
+    """Return where a treatment page's graph is not linked: the site, the clinic as publisher and provider, the FAQ as a part, dateModified."""
+    problems: list[str] = []
+    by_id = {n.get("@id"): n for n in nodes if "@id" in n}
+    if not str(web.get("isPartOf", {}).get("@id", "")).endswith("#website"):
+        problems.append(f"isPartOf {web.get('isPartOf')!r} does not name the site's WebSite by @id")
+    clinic = by_id.get(web.get("publisher", {}).get("@id"), {})
+    footer = page.root.find("footer")
+    if clinic.get("@type") != "MedicalClinic" or not footer or clinic.get("telephone") not in footer.text():
+        problems.append(f"publisher {web.get('publisher')!r} is not the MedicalClinic whose phone the footer shows")
+    if web.get("about", {}).get("provider") != web.get("publisher"):
+        problems.append("the procedure's provider is not the clinic")
+    if web.get("hasPart") != {"@id": faq.get("@id")} or faq.get("isPartOf") != {"@id": web.get("@id")}:
+        problems.append("the FAQPage is not linked into the MedicalWebPage (hasPart / isPartOf by @id)")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(web.get("dateModified"))):
+        problems.append(f"dateModified {web.get('dateModified')!r} is not a date")
     return problems
 
 

@@ -33,6 +33,8 @@ RANK: dict[str, float] = {
     "validate": 2,
     "citations": 2,
     "routes": 3,
+    "references": 1.5,
+    "structured": 3.5,
     "render": 4,
     "output": 5,
     "cache": 5.5,

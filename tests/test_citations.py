@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from clinicsite.citations import number_citations
+from clinicsite.citations import number_citations, runs
 from clinicsite.loader import load_content
 from clinicsite.validate import validate_content
 
@@ -39,3 +39,13 @@ def test_locators_are_collected_per_source(project: Path) -> None:
     by_id = {r.source.id: r for r in page.references}
     assert by_id["smith-2020"].locators == ("p. 101", "p. 105")
     assert page.summary[1].marks[0].locator == "p. 101"
+
+
+def test_marks_read_ascending_with_runs_of_three_or_more_joined() -> None:
+    """Regression for issue 20: a claim's marks read "4,3,5,2"; Vancouver writes "2-5" (en dash)."""
+    assert [(r.first, r.last) for r in runs([4, 3, 5, 2])] == [(2, 5)]
+    assert [(r.first, r.last) for r in runs([28, 18])] == [(18, 18), (28, 28)]
+    assert [(r.first, r.last) for r in runs([17, 4, 5])] == [(4, 4), (5, 5), (17, 17)]  # two in a row stay "4,5"
+    assert [(r.first, r.last) for r in runs([9, 1, 2, 3, 3, 7, 8, 11])] == [(1, 3), (7, 9), (11, 11)]
+    assert [r.lead for r in runs([6, 2, 7])] == [True, False, False]  # the layout writes a comma before all but the first
+    assert runs([]) == ()

@@ -15,7 +15,7 @@ def test_build_is_the_default_command(project: Path) -> None:
     result = run_cli()
     assert result.code == 0
     assert (project / "site/index.html").exists()
-    assert "built 1 treatment(s), 3 source(s): 0 errors, 0 warnings; wrote 6 files" in result.err
+    assert "built 1 treatment(s), 3 source(s): 0 errors, 0 warnings; wrote 7 files" in result.err
 
 
 def test_github_format_prints_annotations(project: Path) -> None:

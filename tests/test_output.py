@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -10,8 +11,8 @@ import pytest
 
 from clinicsite import output
 from clinicsite.output import OutputError, recover, write_site
-from clinicsite.render import File
-from tests.conftest import run_cli
+from clinicsite.render import CSP, File, hashed_name
+from tests.conftest import PROJECT, run_cli
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -41,7 +42,7 @@ def test_two_builds_are_byte_identical(project: Path) -> None:
     first = snapshot(project / "site")
     assert run_cli("build", "--out", "site2").code == 0
     assert snapshot(project / "site2") == first
-    assert len(first) == 6
+    assert len(first) == 7  # index, one treatment, 404, sitemap, robots, _headers, the stylesheet
 
 
 def test_check_writes_nothing(project: Path) -> None:
@@ -125,3 +126,36 @@ def test_a_stage_removed_behind_a_build_is_never_swapped_in(tmp_path: Path) -> N
     with pytest.raises(OutputError, match=r"'treatments/a/index\.html' went missing"):
         write_site((File("index.html", b"new"),), out, staged=(stage, (first,)))
     assert snapshot(out) == {"index.html": b"old"} and not stage.exists()
+
+
+def test_headers_file_sends_the_pages_policy_with_frame_ancestors_and_caches_only_hashed_assets(project: Path) -> None:
+    """Issue 20: the CSP lived only in a <meta>, where frame-ancestors is ignored; nothing said how long to cache."""
+    assert run_cli("build").code == 0
+    site = project / "site"
+    rules: dict[str, dict[str, str]] = {}
+    for line in (site / "_headers").read_text().splitlines():
+        if line.startswith("/"):
+            path = line
+        elif line.startswith("  "):
+            name, _, value = line.strip().partition(": ")
+            rules.setdefault(path, {})[name] = value
+    assert rules["/*"]["Content-Security-Policy"] == f"{CSP}; frame-ancestors 'none'"
+    assert rules["/*"]["X-Content-Type-Options"] == "nosniff" and rules["/*"]["Referrer-Policy"] == "no-referrer"
+    assert rules["/*"]["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert rules["/assets/*"] == {"Cache-Control": "public, max-age=31536000, immutable"}
+    # a year's cache is safe only because every asset's name changes with its bytes
+    for asset in (site / "assets").iterdir():
+        assert asset.name == hashed_name(asset.name.split(".")[0] + "." + asset.suffix[1:], asset.read_bytes())
+    page = (site / "index.html").read_text()
+    assert f'<link rel="stylesheet" href="{next((site / "assets").iterdir()).relative_to(site).as_posix()}">' in page
+
+
+def test_hashed_name_changes_with_the_bytes() -> None:
+    assert re.fullmatch(r"assets/site\.[0-9a-f]{10}\.css", hashed_name("assets/site.css", b"a {}"))
+    assert hashed_name("assets/site.css", b"a {}") != hashed_name("assets/site.css", b"b {}")
+
+
+def test_deployment_note_gives_nginx_and_apache_the_pages_policy() -> None:
+    """docs/deployment.md copies the CSP for hosts without _headers; it must not fall behind render.CSP."""
+    note = (PROJECT / "docs" / "deployment.md").read_text()
+    assert note.count(f"{CSP}; frame-ancestors 'none'") == 2  # nginx and Apache

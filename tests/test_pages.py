@@ -29,6 +29,7 @@ from tests.checks import (
     treatment_problems,
 )
 from tests.conftest import BuiltSite
+from tests.reading import reading_problems
 
 #: A treatment page's HTML plus its CSS, uncompressed.
 MAX_PAGE_BYTES = 60_000  # "under 60 KB": the stricter, decimal reading
@@ -86,6 +87,12 @@ def test_index_lists_every_treatment_with_its_summary(pages: list[Page], real_si
     assert all(p is not None and p.text() for p in summaries)
 
 
+def test_every_page_reads_without_stray_punctuation_and_with_ordered_citation_marks(pages: list[Page]) -> None:
+    """Regression for issue 20: the index read "keeps skin firm.,2,3" and marks ran "4,3,5,2"."""
+    problems = {p.name: reading_problems(p) for p in pages}
+    assert not any(problems.values()), report(problems)
+
+
 def test_every_internal_link_and_fragment_resolves(pages: list[Page], real_site: BuiltSite) -> None:
     # The booking link is on the clinic's host but served by its booking system, not built here.
     elsewhere = frozenset({real_site.info.contact.booking_url})
@@ -105,11 +112,25 @@ def test_heads_have_title_description_canonical_open_graph_and_strict_csp(pages:
         assert page.meta(property="og:type") == "article"
 
 
+def test_404_page_has_a_description_and_a_tap_to_call_phone(pages: list[Page], real_site: BuiltSite) -> None:
+    """Regression for issue 20: Lighthouse SEO 54 for no description; the phone was plain text."""
+    missing = next(p for p in pages if p.name == "404.html")
+    assert missing.meta(name="robots") == "noindex" and missing.meta(name="description")
+    main = missing.root.find("main")
+    phone = real_site.info.contact.phone
+    calls = [a for a in main.find_all("a") if a.attrs.get("href", "").startswith("tel:")] if main else []
+    assert [(a.attrs["href"], a.text()) for a in calls] == [(f"tel:{phone.replace(' ', '')}", phone)]
+
+
 def test_json_ld_parses_and_matches_what_the_page_shows(pages: list[Page], real_site: BuiltSite) -> None:
     problems = {p.name: structured_data_problems(p) for p in treatment_pages(pages, real_site)}
     assert not any(problems.values()), report(problems)
     for page in pages:
         json_ld(page)  # every block on every page is valid JSON
+    index = next(p for p in pages if p.name == "index.html")
+    website = next((n for block in json_ld(index) for n in block.get("@graph", []) if n.get("@type") == "WebSite"), {})
+    part_of = {n.get("isPartOf", {}).get("@id") for p in treatment_pages(pages, real_site) for block in json_ld(p) for n in block["@graph"][:1]}
+    assert website.get("url") == real_site.info.base_url and part_of == {website.get("@id")}, (website, part_of)
 
 
 def test_page_weight_and_one_render_blocking_request(pages: list[Page], real_site: BuiltSite) -> None:
@@ -139,6 +160,13 @@ BROKEN = """<!DOCTYPE html>
 </body>
 </html>
 """
+
+
+#: Issue 20's defects as the audit read them: a comma left between two claims' marks, marks
+#: out of order and not joined, a mark outside a group, a reference with a bare semicolon.
+READ_BADLY = """<body><p>Keeps skin firm.<a href="t/#ref-1">1</a> Still needed.<sup><a href="t/#ref-4">4</a>,<a href="t/#ref-3">3</a></sup>
+Again.<sup><a href="#ref-2">2</a>,<a href="#ref-3">3</a>,<a href="#ref-4">4</a></sup> <a href="#ref-9">9</a></p>
+<p>Keeps skin firm.<sup>,<a href="#ref-2">2</a></sup></p><ol><li>FDA [Internet]; [cited 2026-11-22].</li></ol></body>"""
 
 
 def test_checkers_report_broken_pages(tmp_path: Path) -> None:
@@ -174,7 +202,17 @@ def test_checkers_report_broken_pages(tmp_path: Path) -> None:
     assert "not valid JSON" in structured_data_problems(page)[0]
     good_json = BROKEN.replace('{"@type": "MedicalWebPage",}', json.dumps({"@graph": [{"@type": "MedicalWebPage"}, {"@type": "FAQPage", "mainEntity": []}]}))
     mismatched = "\n".join(structured_data_problems(parse_page(good_json, base_url, tmp_path / "index.html")))
+    assert "isPartOf" in mismatched and "publisher" in mismatched and "not linked" in mismatched and "dateModified" in mismatched
     assert "lastReviewed" in mismatched and "reviewedBy" in mismatched and "FAQPage questions [] are not the page's ['Q?']" in mismatched
+
+    reading = "\n".join(reading_problems(page))
+    assert "'dangling' is not inside its claim's group" not in reading  # a link to #nowhere is no citation mark
+    misread = parse_page(READ_BADLY).root
+    marks = "\n".join(reading_problems(parse_page(READ_BADLY)))
+    for expected in ("a comma after other punctuation: …", "marks read ',2'", "'4,3' are not ascending", "'2,3,4' list three consecutive", "'9' is not inside"):
+        assert expected in marks, marks
+    assert "a semicolon with nothing after it" in marks and "cited date written as ISO" in marks
+    assert misread.find("sup") is not None
 
     treatment = "\n".join(treatment_problems(page))
     for expected in ("table of contents", "no section with id 'benefits'", "not an ordered list", "no reference list", "Page last reviewed", "disclaimer"):

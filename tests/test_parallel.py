@@ -63,7 +63,7 @@ def test_parallel_and_serial_runs_give_the_same_bytes_and_diagnostics(tmp_path: 
         assert {"content-unexpected-file]", "slug-format]", "cite-missing]", "evidence-weak]"} <= rules and not serial[1]
     else:
         assert {"source-unused]", "evidence-weak]"} <= rules
-        assert len(serial[1]) == 25 + 5  # treatments, index, 404, sitemap, robots, the stylesheet
+        assert len(serial[1]) == 25 + 6  # treatments, index, 404, sitemap, robots, _headers, the stylesheet
 
 
 def test_workers_do_not_send_treatments_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -125,9 +125,10 @@ def test_reference_is_vancouver_with_doi_and_pmid_links(project: Path) -> None:
     assert "Smith JA, Patel R." in html
     assert "Jones K, et al." in html
     assert "2020;12(3):100-110." in html
-    assert '<a href="https://doi.org/10.1000/test.2020.1" rel="noopener noreferrer">10.1000/test.2020.1</a>' in html
-    assert '<a href="https://pubmed.ncbi.nlm.nih.gov/12345678/" rel="noopener noreferrer">12345678</a>' in html
-    assert "[cited 2026-01-15]" in html
+    assert '<a href="https://doi.org/10.1000/test.2020.1">10.1000/<wbr>test.2020.1</a>' in html  # may break after the slash
+    assert '<a href="https://pubmed.ncbi.nlm.nih.gov/12345678/">12345678</a>' in html
+    assert '<meta name="referrer" content="no-referrer">' in html  # no source learns which page a patient read
+    assert "[cited 2026 Jan 15]" in html
     assert "Test Health Agency of Examples." in html
 
 
@@ -155,7 +156,7 @@ def test_index_summary_claims_link_to_the_treatment_references(project: Path) ->
     page = (project / "site/treatments/sample-treatment/index.html").read_text()
     summary = re.search(r"<p>(.*?)</p>", index[index.index("Sample treatment</a>") :])
     assert summary is not None
-    claims = re.split(r"(?<=</a>) (?=\w)", summary.group(1))
+    claims = re.split(r"(?<=</a></sup>) (?=\w)", summary.group(1))
     assert len(claims) == 2 and 'id="c' not in summary.group(1)  # anchors belong to the treatment page
     for claim in claims:
         targets = re.findall(r'href="treatments/sample-treatment/#(ref-\d+)"', claim)
@@ -181,15 +182,20 @@ def test_treatment_structured_data(project: Path) -> None:
     html = (project / "site/treatments/sample-treatment/index.html").read_text()
     blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.DOTALL)
     assert len(blocks) == 1
-    web_page, faq_page = json.loads(blocks[0])["@graph"]
+    web_page, faq_page, clinic = json.loads(blocks[0])["@graph"]
     assert web_page["@type"] == "MedicalWebPage"
-    assert web_page["lastReviewed"] == "2026-01-31"
+    assert web_page["lastReviewed"] == web_page["dateModified"] == "2026-01-31"
+    assert web_page["isPartOf"] == {"@id": "https://clinic.example.org/#website"}
+    assert web_page["publisher"] == {"@id": "https://clinic.example.org/#clinic"} == {"@id": clinic["@id"]}
+    assert web_page["hasPart"] == {"@id": faq_page["@id"]} and faq_page["isPartOf"] == {"@id": web_page["@id"]}
+    assert clinic["@type"] == "MedicalClinic" and clinic["telephone"] and clinic["address"]
     assert web_page["reviewedBy"] == {"@type": "Person", "name": "Dr Test Reviewer", "honorificSuffix": "MBBS"}
     assert web_page["about"] == {
         "@type": "MedicalProcedure",
         "name": "Sample treatment",
         "alternateName": ["Example therapy"],
         "procedureType": "https://schema.org/PercutaneousProcedure",
+        "provider": {"@id": "https://clinic.example.org/#clinic"},
     }
     first, smith, web = web_page["citation"]
     assert first == {"@type": "ScholarlyArticle", "name": "Sample treatment: a review"}
@@ -199,6 +205,22 @@ def test_treatment_structured_data(project: Path) -> None:
     question = faq_page["mainEntity"][0]
     assert question["name"] == "Does it hurt? <Really>"
     assert "<" not in question["acceptedAnswer"]["text"] and question["acceptedAnswer"]["text"]
+
+
+def test_index_names_the_website_every_page_is_part_of(project: Path) -> None:
+    """Regression for issue 20: isPartOf pointed at a WebSite without @id, and no page described it."""
+    assert run_cli("build").code == 0
+    index = (project / "site/index.html").read_text()
+    website, clinic = json.loads(re.findall(r'<script type="application/ld\+json">(.*?)</script>', index, re.DOTALL)[0])["@graph"]
+    assert website == {
+        "@type": "WebSite",
+        "@id": "https://clinic.example.org/#website",
+        "url": "https://clinic.example.org/",
+        "name": "Test Clinic",
+        "inLanguage": "en-GB",
+        "publisher": {"@id": clinic["@id"]},
+    }
+    assert clinic["@type"] == "MedicalClinic" and clinic["url"] == "https://clinic.example.org/"
 
 
 def test_built_pages_carry_the_strict_csp_and_the_preview_relaxes_only_script() -> None:

@@ -22,6 +22,8 @@ import pytest
 
 from clinicsite.cli import _parse
 from clinicsite.diagnostics import Diagnostic, Location, error
+from clinicsite.pipeline import DEFAULT_LAYOUTS
+from clinicsite.render import hashed_name
 from clinicsite.serve import PreviewApp, rebuild
 from tests.conftest import FIXTURES, PROJECT, TODAY, run_cli
 
@@ -39,6 +41,10 @@ ESCAPES = [
     "/../../../../etc/passwd",
     "//etc/passwd",
 ]
+
+
+#: The stylesheet's address: its name carries a hash of its bytes (render.hashed_name).
+STYLESHEET = "/" + hashed_name("assets/site.css", (DEFAULT_LAYOUTS / "assets" / "site.css").read_bytes())
 
 
 # --- the WSGI app on its own -------------------------------------------------------------
@@ -69,7 +75,7 @@ def test_paths_leaving_the_output_folder_are_404(app: PreviewApp, path: str) -> 
 
 def test_pages_assets_and_folders(app: PreviewApp) -> None:
     assert call(app, PAGE)[0] == "200 OK"
-    assert call(app, "/assets/site.css")[1]["Content-Type"] == "text/css; charset=utf-8"
+    assert call(app, STYLESHEET)[1]["Content-Type"] == "text/css; charset=utf-8"
     status, headers, _ = call(app, PAGE.rstrip("/"))
     assert status.startswith("301") and headers["Location"] == PAGE
     assert call(app, "/nowhere.html")[0].startswith("404")
@@ -82,7 +88,7 @@ def test_broken_content_shows_every_problem_escaped(app: PreviewApp) -> None:
     assert status == "200 OK"
     assert b"content/a.yaml:3:7: error: no source for &lt;script&gt;x&lt;/script&gt; [cite-missing]" in body
     assert b"<script>" not in body
-    assert call(app, "/assets/site.css")[0] == "200 OK"  # the last good stylesheet still loads
+    assert call(app, STYLESHEET)[0] == "200 OK"  # the last good stylesheet still loads
     for missing in ("/nowhere.html", "/../content/site.yaml"):  # shows the problems, but stays a 404
         status, _, body = call(app, missing)
         assert status == "404 Not Found" and b"[cite-missing]" in body
@@ -199,7 +205,7 @@ def test_serve_survives_a_burst_of_changes_and_requests(server: tuple[Path, int,
         benefits.write_text(good)
         return 200
 
-    paths = ["/", PAGE, "/assets/site.css", "/sitemap.xml", "/missing.html", *ESCAPES]
+    paths = ["/", PAGE, STYLESHEET, "/sitemap.xml", "/missing.html", *ESCAPES]
     expected = {p: 404 for p in ["/missing.html", *ESCAPES]}
 
     def request(n: int) -> tuple[str, int]:

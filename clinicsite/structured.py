@@ -1,0 +1,162 @@
+"""Structured data (schema.org JSON-LD) for the pages, built as Python values and serialised.
+
+Never templated by hand, so it is always valid JSON that cannot end its script element.
+Each page has one `@graph` whose nodes name each other by `@id`: the site (a `WebSite`,
+described in full on the index), the clinic (a `MedicalClinic`, from site.yaml: the
+publisher of every page and the provider of every procedure), and on a treatment page its
+`MedicalWebPage` with the `FAQPage` of its questions as a part of it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from markupsafe import Markup
+
+from clinicsite.citations import CitedClaim, CitedTreatment
+from clinicsite.markup import render_inline
+from clinicsite.model import SiteInfo, Source
+from clinicsite.references import ARTICLE_KINDS, source_url
+from clinicsite.routes import ReviewBox
+
+#: Schema.org's MedicalProcedureType member for each procedure_type of treatment.yaml.
+PROCEDURE_TYPES = {
+    "percutaneous": "https://schema.org/PercutaneousProcedure",
+    "noninvasive": "https://schema.org/NoninvasiveProcedure",
+    "surgical": "https://schema.org/SurgicalProcedure",
+}
+#: Search engines show about this many characters of a page's description.
+DESCRIPTION_CHARS = 160
+
+
+def plain_text(claims: Iterable[CitedClaim]) -> str:
+    """Return claims as one plain-text paragraph: Markdown rendered, then tags removed."""
+    return " ".join(render_inline(c.text).striptags() for c in claims)
+
+
+def description(claims: Iterable[CitedClaim]) -> str:
+    """Return the page's meta description: the leading claims that fit DESCRIPTION_CHARS (at least one)."""
+    texts = [render_inline(c.text).striptags() for c in claims]
+    kept = texts[:1]
+    for text in texts[1:]:
+        if len(" ".join([*kept, text])) > DESCRIPTION_CHARS:
+            break
+        kept.append(text)
+    return " ".join(kept)
+
+
+def website_id(site: SiteInfo) -> str:
+    """Return the @id of the site's WebSite node: every page's isPartOf points at it."""
+    return f"{site.base_url}#website"
+
+
+def clinic_id(site: SiteInfo) -> str:
+    """Return the @id of the clinic's MedicalClinic node: the publisher and the provider."""
+    return f"{site.base_url}#clinic"
+
+
+def clinic_data(site: SiteInfo) -> dict[str, Any]:
+    """Return the clinic as schema.org's MedicalClinic, with the contact details the footer shows."""
+    contact = site.contact
+    return {
+        "@type": "MedicalClinic",
+        "@id": clinic_id(site),
+        "name": site.name,
+        "url": site.base_url,
+        "telephone": contact.phone,
+        "email": contact.email,
+        "address": contact.address,
+    }
+
+
+def website_data(site: SiteInfo) -> dict[str, Any]:
+    """Return the site as a WebSite node: search engines read the home page's for the site's name."""
+    publisher = {"@id": clinic_id(site)}
+    return {"@type": "WebSite", "@id": website_id(site), "url": site.base_url, "name": site.name, "inLanguage": site.language, "publisher": publisher}
+
+
+def index_json_ld(site: SiteInfo) -> dict[str, Any]:
+    """Return the index page's structured data: the WebSite and the clinic that publishes it."""
+    return {"@context": "https://schema.org", "@graph": [website_data(site), clinic_data(site)]}
+
+
+def review_data(review: ReviewBox | None) -> dict[str, Any]:
+    """Return when a page was reviewed and changed, and by whom: from its sign-offs (see routes.review_box).
+
+    lastReviewed is the last full sign-off, dateModified the latest one (a partial sign-off
+    checks the changes made since). Nothing for a draft; only dateModified for the example's
+    placeholder reviewer: no search engine is told a review happened that did not.
+    """
+    if review is None:
+        return {}
+    if review.reviewer.placeholder:
+        return {"dateModified": review.modified.isoformat()}
+    person = {"@type": "Person", "name": review.reviewer.name, "honorificSuffix": review.reviewer.credentials}
+    return {"lastReviewed": review.reviewed.isoformat(), "dateModified": review.modified.isoformat(), "reviewedBy": person}
+
+
+def source_data(source: Source) -> dict[str, Any]:
+    """Return a source as a schema.org CreativeWork (ScholarlyArticle, Book, WebPage)."""
+    kind = "ScholarlyArticle" if source.kind in ARTICLE_KINDS else {"book": "Book", "web-page": "WebPage"}.get(source.kind, "CreativeWork")
+    data: dict[str, Any] = {"@type": kind, "name": source.title}
+    link = source_url(source)
+    if link:
+        data["url"] = link  # the DOI when there is one: the most stable address
+    return data
+
+
+def _procedure(page: CitedTreatment, site: SiteInfo) -> dict[str, Any]:
+    overview = page.treatment.overview
+    procedure: dict[str, Any] = {"@type": "MedicalProcedure", "name": overview.title}
+    if overview.also_known_as:
+        procedure["alternateName"] = list(overview.also_known_as)
+    if overview.procedure_type:
+        procedure["procedureType"] = PROCEDURE_TYPES[overview.procedure_type]
+    procedure["provider"] = {"@id": clinic_id(site)}
+    return procedure
+
+
+def treatment_json_ld(
+    page: CitedTreatment, site: SiteInfo, url: str, review: ReviewBox | None, cite: Callable[[Source], dict[str, Any]] = source_data
+) -> dict[str, Any]:
+    """Return a treatment page's structured data: its MedicalWebPage, the FAQPage part of it, and the clinic.
+
+    The web page says who reviewed it and when, what it is about (a MedicalProcedure the
+    clinic provides) and which sources it cites, in reference-list order; the FAQ page
+    carries every question with its answer as plain text.
+    """
+    overview = page.treatment.overview
+    faqs = f"{url}#faqs"
+    web_page = {
+        "@type": "MedicalWebPage",
+        "@id": url,
+        "url": url,
+        "name": overview.title,
+        "description": description(page.summary),
+        "inLanguage": site.language,
+        "isPartOf": {"@id": website_id(site)},
+        "publisher": {"@id": clinic_id(site)},
+        **review_data(review),
+        "about": _procedure(page, site),
+        "hasPart": {"@id": faqs},
+        "citation": [cite(ref.source) for ref in page.references],
+    }
+    faq_page = {
+        "@type": "FAQPage",
+        "@id": faqs,
+        "name": f"{overview.title}: questions people ask",
+        "isPartOf": {"@id": url},
+        "mainEntity": [{"@type": "Question", "name": faq.heading, "acceptedAnswer": {"@type": "Answer", "text": plain_text(faq.claims)}} for faq in page.faqs],
+    }
+    return {"@context": "https://schema.org", "@graph": [web_page, faq_page, clinic_data(site)]}
+
+
+def json_script(data: Any) -> Markup:
+    """Return data as JSON safe inside a <script> element.
+
+    Every '<' is written \\u003c (the same character to a JSON parser), so no text from
+    content can close the element ('</script>') or open a comment ('<!--') inside it.
+    """
+    return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c"))
