@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from clinicsite.render import CSP, KIND_LABELS
+from clinicsite.shape import RECORD_FILES
 from tests.conftest import PROJECT
 
 VNU_JAR = PROJECT / "node_modules/vnu-jar/build/dist/vnu.jar"
@@ -25,7 +26,8 @@ AXE_JS = PROJECT / "node_modules/axe-core/axe.min.js"
 #: axe-core rule tags: every WCAG 2.0, 2.1 and 2.2 A and AA rule, and axe's best practices.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 #: The sections a treatment page's table of contents links to, in page order.
-TOC_SECTIONS = ["benefits", "how-it-works", "side-effects", "faqs", "references"]
+#: The contents list: one entry per record file, in the order clinicsite.shape describes them, then the references.
+TOC_SECTIONS = [rf.section for rf in RECORD_FILES] + ["references"]
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 #: (tag, attribute) pairs whose URL the browser fetches while loading the page.
 FETCHED = {("script", "src"), ("img", "src"), ("img", "srcset"), ("source", "src"), ("source", "srcset"), ("iframe", "src"), ("embed", "src")}
