@@ -37,6 +37,7 @@ from clinicsite.model import Site, Treatment
 from clinicsite.output import Staged, WriteResult, lock, open_stage, put, write_site
 from clinicsite.render import File, compile_layouts, fresh_memos, make_environment, render_assets, render_page
 from clinicsite.routes import Listing, listing, site_pages, treatment_page
+from clinicsite.target import refuse_unsafe
 from clinicsite.validate import SiteFacts, cited_sources, unused_sources, validate_site_files, validate_treatment
 
 #: The layouts shipped with the project, used unless --layouts names others.
@@ -285,6 +286,7 @@ def build(content: Path, out: Path, layouts: Path = DEFAULT_LAYOUTS, today: date
     With a cache, files unchanged since its last write are linked from out, not written
     again. Raises OutputError when the site could not be written; out is then unchanged.
     """
+    refuse_unsafe(out, (content, layouts))  # before the content's errors, which would hide this one
     with lock(out):  # from the stage's opening (big builds) to the swap
         outcome = _stages(content, layouts, today, cache, render=True, out=out)
         if outcome.errors or outcome.counts is None:

@@ -30,6 +30,7 @@ RANK: dict[str, float] = {
     "citations": 2,
     "routes": 3,
     "render": 4,
+    "target": 4.9,
     "output": 5,
     "cache": 5.5,
     "pipeline": 6,
