@@ -53,6 +53,8 @@ RULES: dict[str, str] = {
     "source-duplicate": "Two sources share a DOI or a PMID.",
     "source-date": "A source's year or accessed date is later than today.",
     "policy-disable-unknown": "policy.yaml disables a rule id that is not a built-in rule.",
+    "text-invisible": "Claim text or a heading holds an invisible format character (a bidi control such as U+202E) that changes what is shown.",
+    "text-mixed-script": "A word in claim text or a heading mixes look-alike alphabets (a Cyrillic letter a inside 'approved').",
 }
 
 

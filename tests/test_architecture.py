@@ -21,6 +21,7 @@ RANK: dict[str, float] = {
     "documents": 0.9,
     "loader": 1,
     "markup": 1,
+    "plaintext": 1.2,
     "policy": 1.5,
     "evidence": 1.7,
     "schema": 1.5,
