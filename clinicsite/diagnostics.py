@@ -27,6 +27,7 @@ RULES: dict[str, str] = {
     "content-missing-file": "A required content file is missing.",
     "content-unexpected-file": "A file or folder the build does not know about (often a misspelt name).",
     "content-outside": "A content file is a link that points outside the content folder.",
+    "content-unreadable": "A content file cannot be read (no permission, or a link that loops).",
     "slug-format": "A treatment folder name is not a valid slug (lowercase letters, digits, single hyphens).",
     "field-required": "A required field is missing.",
     "field-unknown": "A field the format does not have (often a misspelling).",

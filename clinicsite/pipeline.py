@@ -214,7 +214,8 @@ def _site_files(job: _Job, results: list[TreatmentResult], cache: BuildCache | N
         )
     rendered = [index, *(r.page for r in results if r.page is not None), *tail]
     files = [r for r in rendered if isinstance(r, File)]
-    return files + render_assets(job.layouts), [r for r in rendered if isinstance(r, Diagnostic)]
+    assets, refused = render_assets(job.layouts)
+    return files + assets, [r for r in rendered if isinstance(r, Diagnostic)] + refused
 
 
 def _outcome(job: _Job, tree: ContentTree, results: list[TreatmentResult], problems: list[Diagnostic], cache: BuildCache | None) -> Outcome:

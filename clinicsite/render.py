@@ -21,6 +21,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from clinicsite.assets import ASSETS, read_assets
 from clinicsite.citations import CitedClaim, CitedTreatment
 from clinicsite.diagnostics import Diagnostic, Location, error
 from clinicsite.loader import display_path
@@ -28,7 +29,6 @@ from clinicsite.markup import render_inline
 from clinicsite.model import Reviewer, SiteInfo, Source
 from clinicsite.routes import LAYOUTS, Page
 
-ASSETS = "assets"
 #: English month names, independent of the machine's locale so builds are reproducible.
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
 
@@ -340,11 +340,10 @@ def compile_layouts(env: jinja2.Environment, layouts: Path) -> list[Diagnostic]:
     return problems
 
 
-def render_assets(layouts: Path) -> list[File]:
-    """Return the layout assets (CSS) as files, copied unchanged."""
-    folder = layouts / ASSETS
-    paths = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
-    return [File(p.relative_to(layouts).as_posix(), p.read_bytes()) for p in paths]
+def render_assets(layouts: Path) -> tuple[list[File], list[Diagnostic]]:
+    """Return the layout assets (CSS) as files, copied unchanged, and the links refused (see assets.py)."""
+    found, problems = read_assets(layouts)
+    return [File(path, content) for path, content in found], problems
 
 
 def render_pages(pages: tuple[Page, ...], layouts: Path) -> tuple[tuple[File, ...], list[Diagnostic]]:
@@ -355,4 +354,5 @@ def render_pages(pages: tuple[Page, ...], layouts: Path) -> tuple[tuple[File, ..
     for page in pages:
         result = render_page(env, page, layouts)
         (files if isinstance(result, File) else problems).append(result)  # type: ignore[arg-type]
-    return tuple(files + render_assets(layouts)), problems
+    assets, refused = render_assets(layouts)
+    return tuple(files + assets), problems + refused

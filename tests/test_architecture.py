@@ -30,6 +30,7 @@ RANK: dict[str, float] = {
     "validate": 2,
     "citations": 2,
     "routes": 3,
+    "assets": 3.5,
     "render": 4,
     "target": 4.9,
     "output": 5,
