@@ -143,3 +143,53 @@ def test_workflow_commands_are_documented() -> None:
     uses = {step["uses"].split("@")[0] for job in workflow["jobs"].values() for step in job["steps"] if "uses" in step}
     assert {"actions/upload-pages-artifact", "actions/deploy-pages"} <= uses
     assert set(workflow[True]) == {"pull_request", "push"}  # the `on:` key; YAML 1.1 reads it as True
+
+
+def committed_clinic(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "valid" / "content", repo / "content")
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "first")
+    return repo
+
+
+def test_diff_ref_is_never_read_as_an_option(tmp_path: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15: `diff -- --output=FILE` truncated FILE."""
+    repo = committed_clinic(tmp_path)
+    (tmp_path / "precious.txt").write_text("keep me")
+    monkeypatch.chdir(repo)
+    result = cli("diff", "--", f"--output={tmp_path / 'precious.txt'}")
+    assert result.code == 2 and "is not a valid object name" in result.err
+    assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+def test_diff_ref_named_like_the_content_folder_is_a_revision(tmp_path: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = committed_clinic(tmp_path)
+    git(repo, "tag", "content")
+    monkeypatch.chdir(repo)
+    result = cli("diff", "content")
+    assert result.code == 0, result.err
+    assert result.out.endswith("No claims, sources or reviews changed.\n")
+
+
+def test_diff_of_old_content_with_an_absolute_link_is_a_clear_error(tmp_path: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = committed_clinic(tmp_path)
+    (repo / "content/notes.yaml").symlink_to("/etc/hostname")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "a link")
+    monkeypatch.chdir(repo)
+    result = cli("diff", "HEAD")
+    assert result.code == 2 and "cannot be unpacked safely" in result.err and "internal error" not in result.err
+
+
+def test_diff_shows_markup_in_content_as_text_so_nothing_is_hidden(tmp_path: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = committed_clinic(tmp_path)
+    sources = repo / "content/sources.yaml"
+    sources.write_text(sources.read_text().replace("journal: Review Letters", "journal: Review Letters <!--"))
+    treatment = repo / "content/treatments/sample-treatment/treatment.yaml"
+    treatment.write_text(treatment.read_text().replace('"2026-01-31"', '"2026-11-01"'))
+    monkeypatch.chdir(repo)
+    out = cli("diff", "HEAD").out
+    assert "<!--" not in out and "Review Letters &lt;!--" in out
+    assert out.index("## Reviews (1)") > out.index("&lt;!--")  # the review change is still shown after it
