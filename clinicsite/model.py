@@ -254,8 +254,9 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 def _regex(value: str) -> str:
     try:
         re.compile(value, re.IGNORECASE)
-    except re.error as exc:
-        raise PydanticCustomError("regex", "not a valid regular expression: {problem}", {"problem": str(exc)}) from None
+    except (re.error, OverflowError, RecursionError) as exc:  # a{4294967296}; a thousand nested groups
+        problem = str(exc) if isinstance(exc, re.error) else "counts or nesting too large"
+        raise PydanticCustomError("regex", "not a valid regular expression: {problem}", {"problem": problem}) from None
     return value
 
 

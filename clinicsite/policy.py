@@ -232,15 +232,67 @@ _BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
 
 
 @dataclass(frozen=True)
+class Linear:
+    r"""A clinic's own pattern, searched case-insensitively by RE2 only: linear in the text, whatever the pattern.
+
+    `re` backtracks: the house-style rule ^(\w+\s?)*$ took 13 s on a 41-character claim,
+    doubling with each character, and kept `check` on the real content running for minutes.
+    RE2 never backtracks; the price is its syntax (no backreferences, lookarounds or
+    conditional groups; \w, \d and \b are ASCII), which linear_refusal reports at the pattern.
+    """
+
+    regex: Any
+
+    def found(self, text: str) -> bool:
+        """Return True when the pattern matches somewhere in text."""
+        return self.regex.search(text) is not None
+
+    def find(self, text: str) -> str | None:
+        """Return the first match in text as written, or None."""
+        match = self.regex.search(text)
+        return str(match.group(0)) if match else None
+
+
+def _re2_options() -> Any:
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False
+    return options
+
+
+def linear_refusal(pattern: str) -> str | None:
+    """Return why RE2 cannot search pattern (so a clinic may not use it), or None when it can."""
+    if re2 is None:  # pragma: no cover - a declared dependency
+        return None
+    try:
+        re2.compile(pattern, _re2_options())
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        return reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
+    return None
+
+
+def clinic_pattern(pattern: str) -> Linear | Insensitive:
+    """Return a clinic's pattern compiled for RE2 (raises ValueError when RE2 refuses it; see linear_refusal)."""
+    if re2 is None:  # pragma: no cover - a declared dependency; without it `re` answers, with its risks
+        return insensitive(pattern)
+    refusal = linear_refusal(pattern)
+    if refusal is not None:
+        raise ValueError(refusal)
+    return Linear(re2.compile(pattern, _re2_options()))
+
+
+@dataclass(frozen=True)
 class ActivePolicy:
     """The rules in force: the defaults with the clinic's changes applied, compiled."""
 
-    rules: tuple[tuple[PolicyRule, Insensitive], ...]
+    rules: tuple[tuple[PolicyRule, Insensitive | Linear], ...]
     screen: Insensitive | None = None
     """Matches wherever any rule but the unscreened ones matches. Most text breaks no rule,
     and one search of the alternation costs about half of one search per rule."""
-    unscreened: tuple[tuple[PolicyRule, Insensitive], ...] = ()
-    """Rules left out of the screen (those with backreferences): always searched."""
+    unscreened: tuple[tuple[PolicyRule, Insensitive | Linear], ...] = ()
+    """Rules left out of the screen (the clinic's own, searched by RE2, and built-in rules
+    with backreferences): always searched."""
 
     @property
     def ids(self) -> frozenset[str]:
@@ -263,12 +315,22 @@ def _screen(rules: list[PolicyRule]) -> Insensitive | None:
 
 
 def active_policy(policy: Policy | None) -> ActivePolicy:
-    """Return the rules in force: defaults, minus disabled ids, replaced or extended by the clinic's rules."""
+    """Return the rules in force: defaults, minus disabled ids, replaced or extended by the clinic's rules.
+
+    Only built-in rules go through `re` and the combined screen; a clinic's rules are
+    searched by RE2 (see Linear), and one RE2 refuses is left out: validation reports it.
+    """
     policy = policy or Policy()
-    by_id = {rule.id: rule for rule in DEFAULT_RULES if rule.id not in policy.disable}
-    by_id.update((rule.id, rule) for rule in policy.rules)
-    compiled = tuple((rule, insensitive(rule.pattern)) for rule in by_id.values())
-    screened = [rule for rule in by_id.values() if not _BACKREFERENCE.search(rule.pattern)]
+    by_id: dict[str, tuple[PolicyRule, Insensitive | Linear]] = {
+        rule.id: (rule, insensitive(rule.pattern)) for rule in DEFAULT_RULES if rule.id not in policy.disable
+    }
+    for rule in policy.rules:
+        try:
+            by_id[rule.id] = (rule, clinic_pattern(rule.pattern))
+        except ValueError:
+            by_id.pop(rule.id, None)
+    compiled = tuple(by_id.values())
+    screened = [rule for rule, pattern in compiled if isinstance(pattern, Insensitive) and not _BACKREFERENCE.search(rule.pattern)]
     screen = _screen(screened)
     unscreened = tuple(pair for pair in compiled if screen is None or pair[0] not in screened)
     return ActivePolicy(compiled, screen, unscreened)

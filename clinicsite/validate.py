@@ -22,7 +22,7 @@ from clinicsite.documents import Document, Path_
 from clinicsite.loader import ContentTree, TreatmentFiles
 from clinicsite.markup import has_block_markup
 from clinicsite.model import TREATMENT_SCHEMAS, Faq, Item, Overview, Policy, SideEffect, Site, SiteInfo, Source, Treatment
-from clinicsite.policy import ActivePolicy, active_policy, default_ids
+from clinicsite.policy import ActivePolicy, active_policy, default_ids, linear_refusal
 
 _TYPE_WORDS = {
     "string_type": "text",
@@ -218,6 +218,11 @@ def _policy(doc: Document | None, problems: list[Diagnostic]) -> ActivePolicy:
         if rule_id not in defaults:
             hint = _suggest(rule_id, defaults)
             problems.append(error(doc.locate(("disable", k)), "policy-disable-unknown", f"'{rule_id}' is not a built-in rule{hint}"))
+    for k, rule in enumerate(policy.rules):  # searched by RE2, so no pattern can make a build hang
+        refusal = linear_refusal(rule.pattern)
+        if refusal is not None:
+            message = f"the pattern cannot be searched in linear time ({refusal}); write it without backreferences, lookarounds or conditional groups"
+            problems.append(error(doc.locate(("rules", k, "pattern")), "value-format", message))
     return active_policy(policy)
 
 
