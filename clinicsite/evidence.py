@@ -110,14 +110,24 @@ def _claim_problems(doc: Document, name: str, path: Path_, claim: Claim, sources
 def _heading_problems(doc: Document, records: tuple[Item | Faq, ...], policy: ActivePolicy) -> Iterator[Diagnostic]:
     for i, record in enumerate(records):
         field = "question" if isinstance(record, Faq) else "title"
-        heading: str = getattr(record, field)
-        if not heading.isascii():
-            yield from hidden_problems(doc.locate((i, field)), heading)
-        for finding in _policy_findings(normalise(heading), policy):  # headings are escaped, not rendered
-            yield policy_finding(doc.locate((i, field)), "error" if finding.severity == "error" else "warning", finding.rule, finding.message)
+        yield from heading_problems(doc, (i, field), getattr(record, field), policy)
 
 
-def _review_problems(doc: Document, reviewed: Reviewed, info: SiteInfo, on: datetime.date) -> Iterator[Diagnostic]:
+def heading_problems(doc: Document, path: Path_, heading: str, policy: ActivePolicy) -> Iterator[Diagnostic]:
+    """Yield the policy's findings, invisible characters and look-alike words of one heading."""
+    if not heading.isascii():
+        yield from hidden_problems(doc.locate(path), heading)
+    for finding in _policy_findings(normalise(heading), policy):  # headings are escaped, not rendered
+        yield policy_finding(doc.locate(path), "error" if finding.severity == "error" else "warning", finding.rule, finding.message)
+
+
+def claim_problems(doc: Document, name: str, path: Path_, claim: Claim, sources: dict[str, Source], policy: ActivePolicy) -> list[Diagnostic]:
+    """Return the policy, evidence and allow problems of one valid claim at path in doc (name: its file)."""
+    return list(_claim_problems(doc, name, path, claim, sources, policy))
+
+
+def review_problems(doc: Document, reviewed: Reviewed, info: SiteInfo, on: datetime.date) -> Iterator[Diagnostic]:
+    """Yield the review-freshness problems of treatment.yaml's review."""
     due = info.next_review(reviewed.date)
     at = doc.locate(("reviewed", "date"))
     if reviewed.date > on:
@@ -139,7 +149,7 @@ def treatment_problems(
         problems += _heading_problems(documents[name], records, policy)
     problems += _heading_problems(documents["faqs.yaml"], treatment.faqs, policy)
     if info is not None:
-        problems += _review_problems(documents["treatment.yaml"], treatment.overview.reviewed, info, on)
+        problems += review_problems(documents["treatment.yaml"], treatment.overview.reviewed, info, on)
     return problems
 
 

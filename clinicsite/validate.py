@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from inspect import isclass
 from types import NoneType, UnionType
@@ -20,9 +20,10 @@ import clinicsite.evidence as evidence
 from clinicsite.diagnostics import Diagnostic, error, warning
 from clinicsite.documents import Document, Path_
 from clinicsite.loader import ContentTree, TreatmentFiles
-from clinicsite.markup import has_block_markup
 from clinicsite.model import TREATMENT_SCHEMAS, Faq, Item, Overview, Policy, SideEffect, Site, SiteInfo, Source, Treatment
 from clinicsite.policy import ActivePolicy, active_policy, default_ids, linear_refusal
+from clinicsite.salvage import claim_references, partial_problems, reviewer_problems
+from clinicsite.salvage import unique_ids as _unique_ids
 
 _TYPE_WORDS = {
     "string_type": "text",
@@ -149,19 +150,6 @@ def _validate_doc(doc: Document | None, schema: Any, problems: list[Diagnostic])
         return None
 
 
-def _unique_ids(doc: Document, base: Path_, records: Sequence[Any]) -> list[Diagnostic]:
-    first: dict[str, int] = {}
-    problems = []
-    for i, record in enumerate(records):
-        if record.id in first:
-            earlier = doc.locate((*base, first[record.id], "id")).line
-            problems.append(
-                error(doc.locate((*base, i, "id")), "id-duplicate", f"id '{record.id}' is already used at line {earlier}; ids must be unique in the list")
-            )
-        first.setdefault(record.id, i)
-    return problems
-
-
 def _validate_treatment(files: TreatmentFiles, problems: list[Diagnostic]) -> Treatment | None:
     values = {name: _validate_doc(files.documents.get(name), schema, problems) for name, schema in TREATMENT_SCHEMAS.items()}
     if not files.complete or any(v is None for v in values.values()):
@@ -175,22 +163,9 @@ def _validate_treatment(files: TreatmentFiles, problems: list[Diagnostic]) -> Tr
 
 def _check_references(treatment: Treatment, files: TreatmentFiles, info: SiteInfo | None, sources: dict[str, Source] | None) -> list[Diagnostic]:
     """Return problems with reviewers, citations and claim markup of one valid treatment."""
-    problems: list[Diagnostic] = []
-    by = treatment.overview.reviewed.by
-    reviewers = [r.id for r in info.reviewers] if info else None
-    if reviewers is not None and by not in reviewers:
-        at = files.documents["treatment.yaml"].locate(("reviewed", "by"))
-        problems.append(error(at, "reviewer-unknown", f"no reviewer with id '{by}' in site.yaml{_suggest(by, reviewers)}"))
+    problems = reviewer_problems(treatment.overview, files.documents["treatment.yaml"], info)
     for name, path, claim in treatment.claims():
-        doc = files.documents[name]
-        if has_block_markup(claim.text):
-            problems.append(
-                error(doc.locate((*path, "text")), "markup-block", "claim text must be one inline sentence: no headings, lists, quotes or blank lines")
-            )
-        for k, citation in enumerate(claim.cite):
-            if sources is not None and citation.source not in sources:
-                hint = _suggest(citation.source, sources)
-                problems.append(error(doc.locate((*path, "cite", k)), "source-unknown", f"no source with id '{citation.source}' in sources.yaml{hint}"))
+        problems += claim_references(files.documents[name], path, claim, sources)
     return problems
 
 
@@ -263,6 +238,8 @@ def validate_treatment(files: TreatmentFiles, facts: SiteFacts) -> tuple[Treatme
         problems += _check_references(treatment, files, facts.info, facts.sources)
         if facts.sources is not None:
             problems += evidence.treatment_problems(treatment, files.documents, facts.sources, facts.info, facts.policy, facts.on)
+    else:  # one file's mistake must not hide the problems of the rest
+        problems += partial_problems(files, facts.info, facts.sources, facts.policy, facts.on)
     return treatment, problems
 
 
