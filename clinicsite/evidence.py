@@ -12,10 +12,11 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from clinicsite.characters import describe
 from clinicsite.diagnostics import Diagnostic, Location, error, note, policy_finding, warning
 from clinicsite.documents import Document, Path_
 from clinicsite.model import HUMAN_EVIDENCE, Claim, Faq, Item, Reviewed, SiteInfo, Source, Treatment
-from clinicsite.plaintext import describe, invisible_characters, mixed_script_words, normalise, read_claim
+from clinicsite.plaintext import invisible_characters, mixed_script_words, normalise, read_claim
 from clinicsite.policy import ActivePolicy, insensitive
 
 #: Rules a claim's allow entry may name besides the policy's.

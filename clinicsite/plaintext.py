@@ -59,11 +59,6 @@ def invisible_characters(text: str) -> Iterator[str]:
             yield char
 
 
-def describe(char: str) -> str:
-    """Return a character's code point and name, e.g. 'U+202E RIGHT-TO-LEFT OVERRIDE'."""
-    return f"U+{ord(char):04X} {unicodedata.name(char, 'unnamed character')}"
-
-
 def _scripts(word: str) -> set[str]:
     names = (unicodedata.name(c, "").split(" ")[0] for c in word if c not in _NEUTRAL)
     return {name for name in names if name in _LOOKALIKE_SCRIPTS}

@@ -42,9 +42,9 @@ _FORMAT_HINTS = {
     "pmid": "a PubMed id is digits only, e.g. 21810012",
     "url": "write a full address starting with https://",
     "booking_url": "write a full address starting with https://",
-    "base_url": "write a full address starting with https://",
+    "base_url": "write https://host/ or https://host/path/ (a port is allowed; no user name, '?' or '#')",
     "language": "use a language tag such as en-GB",
-    "email": "write an address such as hello@example.com",
+    "email": "write the address alone, such as hello@example.com (no name, '?' or spaces)",
 }
 _ID_FIELDS = {"id", "by", "source"}
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}

@@ -18,6 +18,7 @@ PACKAGE = PROJECT / "clinicsite"
 RANK: dict[str, float] = {
     "diagnostics": 0,
     "model": 1,
+    "characters": 0.8,
     "documents": 0.9,
     "nearest": 0.5,
     "loader": 1,
