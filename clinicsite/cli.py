@@ -19,7 +19,7 @@ from clinicsite.diagnostics import FORMATTERS
 from clinicsite.loader import display_path
 from clinicsite.output import OutputError
 from clinicsite.scaffold import ScaffoldError, new_treatment
-from clinicsite.schema import write_schemas
+from clinicsite.schema import SchemaError, write_schemas
 
 COMMANDS = ("build", "check", "serve", "schema", "new", "diff")
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -91,7 +91,7 @@ def run_tool(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             print("next: write each claim and cite its sources; `python build.py check` lists what is left", file=stderr)
         else:
             print(claims_changelog(args.content, args.ref), file=stdout, end="")
-    except (ScaffoldError, ChangelogError, OSError) as exc:
+    except (ScaffoldError, ChangelogError, SchemaError, OSError) as exc:
         print(f"error: {exc}", file=stderr)
         return EXIT_USAGE
     return EXIT_OK

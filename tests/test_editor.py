@@ -193,3 +193,36 @@ def test_diff_shows_markup_in_content_as_text_so_nothing_is_hidden(tmp_path: Pat
     out = cli("diff", "HEAD").out
     assert "<!--" not in out and "Review Letters &lt;!--" in out
     assert out.index("## Reviews (1)") > out.index("&lt;!--")  # the review change is still shown after it
+
+
+def test_schema_merges_into_the_users_yaml_schemas_and_keeps_other_settings(project: Path, cli: Callable[..., Result]) -> None:
+    """Issue 15: `schema` replaced the user's whole yaml.schemas map and failed on VS Code's trailing commas."""
+    settings = project / ".vscode/settings.json"
+    settings.parent.mkdir()
+    settings.write_text('{\n  "editor.tabSize": 2,\n  "yaml.schemas": {"https://json.schemastore.org/github-workflow.json": ".github/workflows/*",},\n}\n')
+    result = cli("schema")
+    assert result.code == 0, result.err
+    written = json.loads(settings.read_text())
+    assert written["editor.tabSize"] == 2
+    assert written["yaml.schemas"]["https://json.schemastore.org/github-workflow.json"] == ".github/workflows/*"
+    assert written["yaml.schemas"]["./schemas/faqs.schema.json"] == "content/treatments/*/faqs.yaml"
+
+
+def test_schema_never_drops_the_comments_of_a_settings_file(project: Path, cli: Callable[..., Result]) -> None:
+    settings = project / ".vscode/settings.json"
+    settings.parent.mkdir()
+    before = '{\n  // my font\n  "editor.fontSize": 14, /* big */\n  "url": "https://example.org/a//b",\n}\n'
+    settings.write_text(before)
+    result = cli("schema")
+    assert result.code == 2 and "has comments, which rewriting it would lose" in result.err
+    assert '"./schemas/site.schema.json": "content/site.yaml"' in result.err
+    assert settings.read_text() == before
+
+
+def test_schema_says_plainly_why_a_broken_settings_file_cannot_be_read(project: Path, cli: Callable[..., Result]) -> None:
+    settings = project / ".vscode/settings.json"
+    settings.parent.mkdir()
+    settings.write_text('{\n  "a": 1\n  "b": 2\n}\n')
+    result = cli("schema")
+    assert result.code == 2 and "internal error" not in result.err
+    assert "cannot read .vscode/settings.json (line 3, column 3: Expecting ',' delimiter)" in result.err
