@@ -157,7 +157,7 @@ class _Converter:
         self._seen.add(id(node))
         # exactly one of the three (the composer makes nothing else), tested the fastest way
         if type(node) is yaml.ScalarNode:
-            if FORBIDDEN.search(node.value):
+            if not node.value.isprintable() and FORBIDDEN.search(node.value):  # isprintable: C-fast, True for nearly every value
                 self._forbidden(node)
             return None if not node.style and node.value in _NULLS else node.value
         if type(node) is yaml.MappingNode:

@@ -60,3 +60,11 @@ def test_an_escape_sequence_in_a_key_is_printed_as_an_escape_not_sent_to_the_ter
         result = run_cli("check", "--format", fmt)
         assert result.code == 1 and "\x1b" not in result.out and "\r" not in result.out
         assert "\\x1b[1A\\x1b[2K warning" in result.out  # (the carriage return is folded into a space)
+
+
+def test_every_forbidden_character_is_one_isprintable_refuses() -> None:
+    """The loader asks str.isprintable first (C-fast) and searches FORBIDDEN only when it says no."""
+    from clinicsite.characters import FORBIDDEN
+
+    forbidden = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and FORBIDDEN.match(chr(c))]
+    assert len(forbidden) > 100 and not any(c.isprintable() for c in forbidden)
