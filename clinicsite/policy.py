@@ -18,6 +18,7 @@ try:  # Google's RE2 (C++, linear time): only ever asked whether text matches at
 except ImportError:  # pragma: no cover - a declared dependency; without it `re` answers alone, slower
     re2 = None
 
+from clinicsite.linear import Linear, linear, linear_refusal
 from clinicsite.model import Policy, PolicyRule
 
 _CAP = "UK CAP Code rules 3.1 and 3.7 (misleading claims, substantiation)"
@@ -231,55 +232,12 @@ def insensitive(pattern: str) -> Insensitive:
 _BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
 
 
-@dataclass(frozen=True)
-class Linear:
-    r"""A clinic's own pattern, searched case-insensitively by RE2 only: linear in the text, whatever the pattern.
-
-    `re` backtracks: the house-style rule ^(\w+\s?)*$ took 13 s on a 41-character claim,
-    doubling with each character, and kept `check` on the real content running for minutes.
-    RE2 never backtracks; the price is its syntax (no backreferences, lookarounds or
-    conditional groups; \w, \d and \b are ASCII), which linear_refusal reports at the pattern.
-    """
-
-    regex: Any
-
-    def found(self, text: str) -> bool:
-        """Return True when the pattern matches somewhere in text."""
-        return self.regex.search(text) is not None
-
-    def find(self, text: str) -> str | None:
-        """Return the first match in text as written, or None."""
-        match = self.regex.search(text)
-        return str(match.group(0)) if match else None
-
-
-def _re2_options() -> Any:
-    options = re2.Options()
-    options.case_sensitive = False
-    options.log_errors = False
-    return options
-
-
-def linear_refusal(pattern: str) -> str | None:
-    """Return why RE2 cannot search pattern (so a clinic may not use it), or None when it can."""
-    if re2 is None:  # pragma: no cover - a declared dependency
-        return None
-    try:
-        re2.compile(pattern, _re2_options())
-    except re2.error as exc:
-        reason = exc.args[0] if exc.args else exc
-        return reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
-    return None
-
-
 def clinic_pattern(pattern: str) -> Linear | Insensitive:
     """Return a clinic's pattern compiled for RE2 (raises ValueError when RE2 refuses it; see linear_refusal)."""
-    if re2 is None:  # pragma: no cover - a declared dependency; without it `re` answers, with its risks
-        return insensitive(pattern)
     refusal = linear_refusal(pattern)
     if refusal is not None:
         raise ValueError(refusal)
-    return Linear(re2.compile(pattern, _re2_options()))
+    return linear(pattern) or insensitive(pattern)  # `re` only where RE2 is not installed (a declared dependency)
 
 
 @dataclass(frozen=True)

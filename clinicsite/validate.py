@@ -19,9 +19,10 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 import clinicsite.evidence as evidence
 from clinicsite.diagnostics import Diagnostic, error, warning
 from clinicsite.documents import Document, Path_
+from clinicsite.linear import linear_refusal
 from clinicsite.loader import ContentTree, TreatmentFiles
 from clinicsite.model import TREATMENT_SCHEMAS, Faq, Item, Overview, Policy, SideEffect, Site, SiteInfo, Source, Treatment
-from clinicsite.policy import ActivePolicy, active_policy, default_ids, linear_refusal
+from clinicsite.policy import ActivePolicy, active_policy, default_ids
 from clinicsite.salvage import claim_references, partial_problems, reviewer_problems
 from clinicsite.salvage import unique_ids as _unique_ids
 

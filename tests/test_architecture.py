@@ -24,6 +24,7 @@ RANK: dict[str, float] = {
     "loader": 1,
     "markup": 1,
     "plaintext": 1.2,
+    "linear": 1.4,
     "policy": 1.5,
     "evidence": 1.7,
     "schema": 1.5,

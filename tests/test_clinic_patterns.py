@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from clinicsite.linear import Linear
 from clinicsite.model import Policy
-from clinicsite.policy import Linear, active_policy
+from clinicsite.policy import active_policy
 from tests.conftest import PROJECT, run_cli
 
 HOUSE_STYLE = {"id": "house-style", "pattern": r"^(\w+\s?)*$", "message": "m", "why": "w"}
