@@ -102,6 +102,7 @@ def medians(command: list[str], runs: int) -> tuple[float, float]:
 def bench(name: str, content: Path, changed: Path, runs: int, hugo: str | None = None) -> Row:
     """Return the measurements for one content folder (the site goes beside it; Hugo's project and site too)."""
     out = content.parent / "site"
+    shutil.rmtree(out, ignore_errors=True)  # the bench's own scratch: a site from before builds were marked would be refused
     python, cli = sys.executable, str(PROJECT / "build.py")
     jobs: list[Job] = [([python, cli, "build", "--content", str(content), "--out", str(out)], None)]
     if hugo:

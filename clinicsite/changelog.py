@@ -98,18 +98,37 @@ def _pair(old: list[ClaimAt], new: list[ClaimAt]) -> tuple[list[tuple[ClaimAt, C
     return reworded, removed, new_left, recited
 
 
+#: Characters Markdown would read as markup inside a line, each shown as itself instead.
+_MARKDOWN = str.maketrans({c: f"\\{c}" for c in "\\`*_[]~|"} | {"<": "&lt;", ">": "&gt;", "&": "&amp;"})
+
+
+def _md(value: object) -> str:
+    """Return value as Markdown text that shows it as written, on one line.
+
+    Content is the author's, not the changelog's: a source title ending in `<!--` hid the
+    rest of the reviewer's changelog, review changes included, and `**` or `[x](y)` in a
+    claim changed how the reviewer saw it.
+    """
+    return " ".join(str(value).split()).translate(_MARKDOWN)
+
+
+def _ids(cites: tuple[str, ...]) -> str:
+    return ", ".join(_md(c) for c in cites) or "nothing"
+
+
 def _quote(claim: ClaimAt) -> str:
-    return f"“{claim.text}” — cites {', '.join(claim.cites) or 'nothing'}"
+    return f"“{_md(claim.text)}” — cites {_ids(claim.cites)}"
 
 
 def _claim_sections(old: dict[str, list[ClaimAt]], new: dict[str, list[ClaimAt]]) -> list[str]:
     added, removed, reworded, recited = [], [], [], []
     for where in sorted(set(old) | set(new)):
         pairs, gone, fresh, cites = _pair(old.get(where, []), new.get(where, []))
-        added += [f"- **{where}**: {_quote(c)}" for c in fresh]
-        removed += [f"- **{where}**: {_quote(c)}" for c in gone]
-        reworded += [f"- **{where}**\n  - before: {_quote(a)}\n  - after: {_quote(b)}" for a, b in pairs]
-        recited += [f"- **{where}**: “{a.text}” — was {', '.join(a.cites) or 'nothing'}, now {', '.join(b.cites) or 'nothing'}" for a, b in cites]
+        at = _md(where)
+        added += [f"- **{at}**: {_quote(c)}" for c in fresh]
+        removed += [f"- **{at}**: {_quote(c)}" for c in gone]
+        reworded += [f"- **{at}**\n  - before: {_quote(a)}\n  - after: {_quote(b)}" for a, b in pairs]
+        recited += [f"- **{at}**: “{_md(a.text)}” — was {_ids(a.cites)}, now {_ids(b.cites)}" for a, b in cites]
     titles = ("Claims added", "Claims removed", "Claims reworded", "Citations changed")
     return [f"## {title} ({len(lines)})\n\n" + "\n".join(lines) for title, lines in zip(titles, (added, removed, reworded, recited), strict=True) if lines]
 
@@ -120,12 +139,13 @@ def _sources(tree: ContentTree) -> dict[str, dict[str, Any]]:
 
 
 def _source_section(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> list[str]:
-    lines = [f"- added **{i}**: {new[i].get('title')} ({new[i].get('kind')})" for i in sorted(new.keys() - old.keys())]
-    lines += [f"- removed **{i}**: {old[i].get('title')}" for i in sorted(old.keys() - new.keys())]
+    lines = [f"- added **{_md(i)}**: {_md(new[i].get('title'))} ({_md(new[i].get('kind'))})" for i in sorted(new.keys() - old.keys())]
+    lines += [f"- removed **{_md(i)}**: {_md(old[i].get('title'))}" for i in sorted(old.keys() - new.keys())]
     for i in sorted(old.keys() & new.keys()):
-        changed = [f"{k}: {old[i].get(k)!r} → {new[i].get(k)!r}" for k in sorted(old[i].keys() | new[i].keys()) if old[i].get(k) != new[i].get(k)]
+        keys = sorted(old[i].keys() | new[i].keys(), key=str)
+        changed = [f"{_md(k)}: {_md(repr(old[i].get(k)))} → {_md(repr(new[i].get(k)))}" for k in keys if old[i].get(k) != new[i].get(k)]
         if changed:
-            lines.append(f"- changed **{i}**: " + "; ".join(changed))
+            lines.append(f"- changed **{_md(i)}**: " + "; ".join(changed))
     return [f"## Sources ({len(lines)})\n\n" + "\n".join(lines)] if lines else []
 
 
@@ -140,9 +160,8 @@ def _reviews(tree: ContentTree) -> dict[str, str]:
 
 
 def _review_section(old: dict[str, str], new: dict[str, str]) -> list[str]:
-    lines = [
-        f"- **{slug}**: {old.get(slug, 'absent')} → {new.get(slug, 'absent')}" for slug in sorted(old.keys() | new.keys()) if old.get(slug) != new.get(slug)
-    ]
+    changed = [slug for slug in sorted(old.keys() | new.keys()) if old.get(slug) != new.get(slug)]
+    lines = [f"- **{_md(slug)}**: {_md(old.get(slug, 'absent'))} → {_md(new.get(slug, 'absent'))}" for slug in changed]
     return [f"## Reviews ({len(lines)})\n\n" + "\n".join(lines)] if lines else []
 
 
@@ -157,9 +176,17 @@ def _content_at(ref: str, content: Path, into: Path) -> Path:
 
     root = Path(git("rev-parse", "--show-toplevel").decode().strip())
     rel = content.resolve().relative_to(root.resolve()).as_posix()
-    archive = git("archive", "--format=tar", ref, "--", rel, where=root)
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(into, filter="data")
+    # REF is only ever a revision: never an option (--output=FILE truncated FILE), never a path
+    try:
+        commit = git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", where=root).decode().strip()
+    except ChangelogError:
+        raise ChangelogError(f"'{ref}' is not a valid object name: give a commit, branch or tag, e.g. origin/main or HEAD~1") from None
+    archive = git("archive", "--format=tar", commit, "--", rel, where=root)
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(into, filter="data")
+    except tarfile.TarError as exc:  # e.g. a link in the old content pointing at an absolute path
+        raise ChangelogError(f"the content at '{ref}' cannot be unpacked safely: {exc}") from exc
     return into / rel
 
 
@@ -184,4 +211,4 @@ def claims_changelog(content: Path, ref: str) -> str:
         sections += _source_section(_sources(before), _sources(after))
         sections += _review_section(_reviews(before), _reviews(after))
     body = "\n\n".join(sections) if sections else "No claims, sources or reviews changed."
-    return f"# Claims changelog: `{ref}` → working tree\n\n{body}\n"
+    return f"# Claims changelog: `{ref.replace('`', '')}` → working tree\n\n{body}\n"

@@ -20,7 +20,7 @@ from clinicsite.loader import display_path
 from clinicsite.output import OutputError
 from clinicsite.review import Request, ReviewError, sign_off
 from clinicsite.scaffold import ScaffoldError, new_treatment
-from clinicsite.schema import write_schemas
+from clinicsite.schema import SchemaError, write_schemas
 
 COMMANDS = ("build", "check", "serve", "schema", "new", "diff", "review")
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -109,7 +109,7 @@ def run_tool(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                 raise ChangelogError("give a git ref (e.g. origin/main) or --since-review SLUG, not both")
             ref = args.ref or sign_off_commit(args.content, args.since_review)
             print(claims_changelog(args.content, ref), file=stdout, end="")
-    except (ScaffoldError, ChangelogError, OSError) as exc:
+    except (ScaffoldError, ChangelogError, SchemaError, OSError) as exc:
         print(f"error: {exc}", file=stderr)
         return EXIT_USAGE
     return EXIT_OK

@@ -6,6 +6,7 @@ so a run can report all problems at once and the exit status follows from them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -27,6 +28,7 @@ RULES: dict[str, str] = {
     "content-missing-file": "A required content file is missing.",
     "content-unexpected-file": "A file or folder the build does not know about (often a misspelt name).",
     "content-outside": "A content file is a link that points outside the content folder.",
+    "content-unreadable": "A content file cannot be read (no permission, or a link that loops).",
     "slug-format": "A treatment folder name is not a valid slug (lowercase letters, digits, single hyphens).",
     "field-required": "A required field is missing.",
     "field-unknown": "A field the format does not have (often a misspelling).",
@@ -58,6 +60,9 @@ RULES: dict[str, str] = {
     "source-duplicate": "Two sources share a DOI or a PMID.",
     "source-date": "A source's year or accessed date is later than today.",
     "policy-disable-unknown": "policy.yaml disables a rule id that is not a built-in rule.",
+    "value-control": "A value holds a control character, a line separator or a noncharacter (often from a YAML escape such as \\x00).",
+    "text-invisible": "Claim text or a heading holds an invisible format character (a bidi control such as U+202E) that changes what is shown.",
+    "text-mixed-script": "A word in claim text or a heading mixes look-alike alphabets (a Cyrillic letter a inside 'approved').",
 }
 
 
@@ -116,10 +121,20 @@ def sort_diagnostics(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> 
     return tuple(sorted(set(diagnostics), key=Diagnostic.sort_key))
 
 
+#: What a terminal or log would act on instead of showing: control characters (an ESC
+#: sequence made an error line display as a harmless warning) and bidi controls.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """Return text with each character a terminal would act on written as an escape, e.g. \\x1b."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100 else f"\\u{ord(m.group(0)):04x}", text)
+
+
 def format_text(diagnostic: Diagnostic) -> str:
     """Return `PATH:LINE:COL: severity: MESSAGE [rule]`, the form editors and CI logs link."""
     loc = diagnostic.location
-    return f"{loc.path}:{loc.line}:{loc.column}: {diagnostic.severity}: {diagnostic.message} [{diagnostic.rule}]"
+    return printable(f"{loc.path}:{loc.line}:{loc.column}: {diagnostic.severity}: {diagnostic.message} [{diagnostic.rule}]")
 
 
 def _escape_data(text: str) -> str:
@@ -133,8 +148,8 @@ def _escape_property(text: str) -> str:
 def format_github(diagnostic: Diagnostic) -> str:
     """Return a GitHub Actions workflow command, shown as an annotation on the changed line."""
     loc = diagnostic.location
-    props = f"file={_escape_property(loc.path)},line={loc.line},col={loc.column}"
-    message = _escape_data(f"{diagnostic.message} [{diagnostic.rule}]")
+    props = f"file={_escape_property(printable(loc.path))},line={loc.line},col={loc.column}"
+    message = _escape_data(printable(f"{diagnostic.message} [{diagnostic.rule}]"))
     command = "notice" if diagnostic.severity == "note" else diagnostic.severity
     return f"::{command} {props}::{message}"
 

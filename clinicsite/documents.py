@@ -7,11 +7,13 @@ code, duplicate keys are caught, and each scalar stays text: the schema decides 
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
+from clinicsite.characters import FORBIDDEN, LINE_SEPARATORS, describe, forbidden_in, line_and_column
 from clinicsite.diagnostics import Diagnostic, Location, error
 
 try:  # the C parser is ~10x faster; fall back to pure Python where libyaml is absent
@@ -70,6 +72,21 @@ class Document:
     """Mappings, lists, strings and None; every scalar is a string or None."""
     root: yaml.Node | None = field(repr=False)
     """The composed node graph data was converted from (None for an empty file)."""
+    _keys: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """Large mappings' first plain key of each text, made when first looked in: scanning
+    the mapping for each key made 40,000 unknown keys take 49 s."""
+
+    def _entry(self, node: yaml.MappingNode, step: str) -> tuple[yaml.Node, yaml.Node] | None:
+        """Return the first (key, value) of node whose key is the plain text step."""
+        if len(node.value) < 16:
+            return next(((k, v) for k, v in node.value if _plain_key(k) and k.value == step), None)
+        if id(node) not in self._keys:
+            index: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+            for k, v in node.value:
+                if _plain_key(k):
+                    index.setdefault(k.value, (k, v))
+            self._keys[id(node)] = index
+        return self._keys[id(node)].get(step)
 
     def _at(self, mark: yaml.Mark | None) -> Location:
         return Location(self.path, mark.line + 1, mark.column + 1) if mark is not None else Location(self.path)
@@ -85,7 +102,7 @@ class Document:
         for steps, step in enumerate(path):
             found: tuple[yaml.Node | None, yaml.Node] | None = None
             if type(node) is yaml.MappingNode and isinstance(step, str):
-                found = next(((k, v) for k, v in node.value if _plain_key(k) and k.value == step), None)
+                found = self._entry(node, step)
             elif type(node) is yaml.SequenceNode and isinstance(step, int) and 0 <= step < len(node.value):
                 found = (None, node.value[step])
             if found is None:
@@ -140,10 +157,17 @@ class _Converter:
         self._seen.add(id(node))
         # exactly one of the three (the composer makes nothing else), tested the fastest way
         if type(node) is yaml.ScalarNode:
+            if not node.value.isprintable() and FORBIDDEN.search(node.value):  # isprintable: C-fast, True for nearly every value
+                self._forbidden(node)
             return None if not node.style and node.value in _NULLS else node.value
         if type(node) is yaml.MappingNode:
             return self._mapping(node, depth)
         return [self.convert(item, depth + 1) for item in node.value]
+
+    def _forbidden(self, node: yaml.ScalarNode) -> None:
+        char = forbidden_in(node.value) or ""
+        message = f"the value holds {describe(char)}, which content may not hold (often a YAML escape such as \\x00 or \\e); remove it"
+        self.diagnostics.append(error(self.at(node), "value-control", message))
 
     def _refuse(self, node: yaml.Node, depth: int) -> None:
         if depth > MAX_DEPTH:
@@ -173,18 +197,24 @@ class _Converter:
 
 
 def _location_after(before: str, shown: str) -> Location:
-    """Return the position of the character that follows the text `before`."""
-    return Location(shown, before.count("\n") + 1, len(before.rsplit("\n", 1)[-1]) + 1)
+    """Return the position of the character that follows the text `before` (CRLF, CR or LF end a line)."""
+    return Location(shown, *line_and_column(before))
 
 
 def decode(raw: bytes, shown: str) -> tuple[str | None, list[Diagnostic]]:
-    """Return raw as text (None when it is not UTF-8) and the problem, located at the first bad byte."""
+    """Return raw as text (None when it is not UTF-8 or holds a line separator) and the problem, located."""
+    body = raw.removeprefix(codecs.BOM_UTF8)  # accepted, and not counted: the editor does not show it
     try:
-        return raw.decode("utf-8-sig"), []
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        location = _location_after(raw[: exc.start].decode("utf-8", "replace"), shown)
-        message = f"byte 0x{raw[exc.start]:02x} is not UTF-8; save the file as UTF-8"
+        location = _location_after(body[: exc.start].decode("utf-8", "replace"), shown)
+        message = f"byte 0x{body[exc.start]:02x} is not UTF-8; save the file as UTF-8"
         return None, [error(location, "yaml-encoding", message)]
+    separator = LINE_SEPARATORS.search(text)
+    if separator is not None:  # libyaml would count it as a line break, and every later line would be off by one
+        message = f"the character {describe(separator.group(0))} is not allowed in content (editors do not show it as a line break); delete it"
+        return None, [error(_location_after(text[: separator.start()], shown), "yaml-syntax", message)]
+    return text, []
 
 
 _TOO_DEEP = f"lists and mappings are nested more than {MAX_DEPTH} levels deep here; content needs only a few levels, so flatten it"

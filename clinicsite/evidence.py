@@ -13,16 +13,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import clinicsite.shape as shape
-from clinicsite.diagnostics import Diagnostic, error, note, policy_finding, warning
+from clinicsite.characters import describe
+from clinicsite.diagnostics import Diagnostic, Location, error, note, policy_finding, warning
 from clinicsite.documents import Document, Path_
 from clinicsite.model import HUMAN_EVIDENCE, Claim, Source
+from clinicsite.plaintext import invisible_characters, mixed_script_words, normalise, read_claim
 from clinicsite.policy import ActivePolicy, insensitive
 
 #: Rules a claim's allow entry may name besides the policy's.
 EVIDENCE_RULES = frozenset({"evidence-weak", "number-locator"})
 
 _NUMBER = insensitive(
-    r"\d+(?:[.,]\d+)*(?:\s?%)?|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|half|dozen)\b"
+    r"\d+(?:[.,]\d+)*(?:\s?%)?|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|half|dozen)\b"
 )
 
 
@@ -47,7 +49,7 @@ def _kind_words(sources: list[Source]) -> str:
     return " and ".join(sorted({_KIND_PLURALS.get(s.kind, s.kind) for s in sources}))
 
 
-def _evidence_findings(name: str, claim: Claim, sources: dict[str, Source]) -> Iterator[Finding]:
+def _evidence_findings(name: str, claim: Claim, sources: dict[str, Source], shown: str) -> Iterator[Finding]:
     cited = [sources[c.source] for c in claim.cite if c.source in sources]
     if cited and not any(s.kind in HUMAN_EVIDENCE for s in cited):
         if name == "benefits.yaml":
@@ -56,7 +58,7 @@ def _evidence_findings(name: str, claim: Claim, sources: dict[str, Source]) -> I
             yield Finding(
                 "evidence-weak", "warning", f"this claim rests only on {_kind_words(cited)}; cite a study in people or a review, or say why in 'allow'"
             )
-    number = None if any(c.locator for c in claim.cite) or not _NUMBER.found(claim.text) else _NUMBER.find(claim.text)
+    number = None if any(c.locator for c in claim.cite) or not _NUMBER.found(shown) else _NUMBER.find(shown)
     if number is not None:
         yield Finding(
             "number-locator",
@@ -70,8 +72,20 @@ def _policy_findings(text: str, policy: ActivePolicy) -> Iterator[Finding]:
         yield Finding(match.rule.id, match.rule.severity, f"'{match.words}': {match.rule.message} (why: {match.rule.why})")
 
 
+def hidden_problems(at: Location, text: str) -> Iterator[Diagnostic]:
+    """Yield an error for each invisible format character and each look-alike word in text."""
+    for char in invisible_characters(text):
+        yield error(at, "text-invisible", f"the invisible character {describe(char)} changes what is shown or read; delete it")
+    for word, scripts in mixed_script_words(text):
+        alphabets = " and ".join(s.title() for s in scripts)
+        yield error(at, "text-mixed-script", f"the word {word!r} mixes {alphabets} letters that look alike; retype it in one alphabet")
+
+
 def _claim_problems(doc: Document, name: str, path: Path_, claim: Claim, sources: dict[str, Source], policy: ActivePolicy) -> Iterator[Diagnostic]:
-    findings = [*_policy_findings(claim.text, policy), *_evidence_findings(name, claim, sources)]
+    shown = read_claim(claim.text)  # the policy judges what the patient reads, not the Markdown
+    findings = [*_policy_findings(shown, policy), *_evidence_findings(name, claim, sources, shown)]
+    hidden = () if claim.text.isascii() else tuple(hidden_problems(doc.locate((*path, "text")), claim.text))
+    yield from hidden
     if not findings and not claim.allow:  # nearly every claim: nothing to locate
         return
     at = doc.locate((*path, "text"))
@@ -93,16 +107,26 @@ def _claim_problems(doc: Document, name: str, path: Path_, claim: Claim, sources
             yield warning(where, "allow-unused", f"this claim does not break rule '{allow.rule}'; remove the allow entry")
 
 
+def heading_problems(doc: Document, path: Path_, heading: str, policy: ActivePolicy) -> Iterator[Diagnostic]:
+    """Yield the policy's findings, invisible characters and look-alike words of one heading."""
+    if not heading.isascii():
+        yield from hidden_problems(doc.locate(path), heading)
+    for finding in _policy_findings(normalise(heading), policy):  # headings are escaped, not rendered
+        yield policy_finding(doc.locate(path), "error" if finding.severity == "error" else "warning", finding.rule, finding.message)
+
+
+def claim_problems(doc: Document, name: str, path: Path_, claim: Claim, sources: dict[str, Source], policy: ActivePolicy) -> list[Diagnostic]:
+    """Return the policy, evidence and allow problems of one valid claim at path in doc (name: its file)."""
+    return list(_claim_problems(doc, name, path, claim, sources, policy))
+
+
 def treatment_problems(walked: tuple[shape.Part, ...], documents: dict[str, Document], sources: dict[str, Source], policy: ActivePolicy) -> list[Diagnostic]:
     """Return the integrity problems of one valid treatment's parts (shape.parts): its claims and its headings."""
     problems: list[Diagnostic] = []
     for name, path, claim in shape.claims(None, walked):
         problems += _claim_problems(documents[name], name, path, claim, sources, policy)
     for part in shape.headings(walked):
-        for finding in _policy_findings(part.text, policy):
-            problems.append(
-                policy_finding(documents[part.file].locate(part.path), "error" if finding.severity == "error" else "warning", finding.rule, finding.message)
-            )
+        problems += heading_problems(documents[part.file], part.path, part.text, policy)
     return problems
 
 

@@ -64,13 +64,19 @@ def load_file(path: Path, root: Path, real_folder: bool = False) -> tuple[Docume
     could lead out (one lstat instead of resolving the whole path twice: 12 a treatment).
     """
     shown = display_path(path)
-    if (not real_folder or path.is_symlink()) and not path.resolve().is_relative_to(root.resolve()):
-        return None, [error(Location(shown), "content-outside", "this file links outside the content folder; replace the link with the file itself")]
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        message = f"the file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}; split it or remove content"
-        return None, [error(Location(shown), "yaml-too-large", message)]
-    text, problems = decode(path.read_bytes(), shown)
+    try:
+        if (not real_folder or path.is_symlink()) and not path.resolve().is_relative_to(root.resolve()):
+            return None, [error(Location(shown), "content-outside", "this file links outside the content folder; replace the link with the file itself")]
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            message = f"the file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}; split it or remove content"
+            return None, [error(Location(shown), "yaml-too-large", message)]
+        data = path.read_bytes()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: Python 3.11's "Symlink loop"
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "it is a link that leads back to itself"
+        message = f"the file cannot be read ({reason}); check its permissions or replace it with the file itself"
+        return None, [error(Location(shown), "content-unreadable", message)]
+    text, problems = decode(data, shown)
     if text is None:
         return None, problems
     return parse_yaml(text, shown)
@@ -97,7 +103,7 @@ def _load_named(folder: Path, root: Path, names: tuple[str, ...], real_folder: b
     for name in names:
         path = folder / name
         if not path.is_file():
-            problems.append(error(Location(display_path(path)), "content-missing-file", f"missing file '{name}'; create it (see README: content format)"))
+            problems.append(error(Location(display_path(path)), "content-missing-file", _missing(path)))
             complete = False
             continue
         document, found = load_file(path, root, real_folder)
@@ -107,6 +113,15 @@ def _load_named(folder: Path, root: Path, names: tuple[str, ...], real_folder: b
         else:
             documents[name] = document
     return documents, complete, problems
+
+
+def _missing(path: Path) -> str:
+    """Return why a required (or present optional) file is not there as a file, and the fix."""
+    if path.is_symlink():
+        return f"'{path.name}' is a link to nothing (or to a link loop); replace it with the file itself"
+    if path.is_dir():
+        return f"'{path.name}' is a folder; it must be a file (see README: content format)"
+    return f"missing file '{path.name}'; create it (see README: content format)"
 
 
 def load_treatment(folder: Path, root: Path) -> tuple[TreatmentFiles | None, list[Diagnostic]]:
@@ -132,7 +147,11 @@ def treatment_folders(root: Path) -> tuple[list[Path], list[Diagnostic]]:
     folders: list[Path] = []
     problems: list[Diagnostic] = []
     folder = root / "treatments"
-    for entry in _visible(folder) if folder.is_dir() else ():
+    if not folder.is_dir():  # no treatments would publish a site without a page, and a deploy would remove them all
+        what = "is not a folder" if folder.exists() or folder.is_symlink() else "is missing"
+        message = f"'treatments' {what}; it must be a folder holding one folder per treatment (`python build.py new SLUG` makes one)"
+        return folders, [error(Location(display_path(folder)), "content-missing-file", message)]
+    for entry in _visible(folder):
         if entry.is_dir():
             folders.append(entry)
         else:
@@ -145,7 +164,8 @@ def load_site_files(root: Path) -> tuple[ContentTree, list[Diagnostic]]:
     """Return the site-wide documents (site, sources, policy) with no treatments, and their problems."""
     expected = (*SITE_FILES, *OPTIONAL_SITE_FILES, "treatments")
     problems = [_unexpected(e, expected, "entries") for e in _visible(root) if e.name not in expected]
-    present = tuple(name for name in OPTIONAL_SITE_FILES if (root / name).is_file())
+    # a dangling link or a folder named policy.yaml is reported, never skipped: the clinic's rules would vanish
+    present = tuple(name for name in OPTIONAL_SITE_FILES if (root / name).exists() or (root / name).is_symlink())
     documents, _, found = _load_named(root, root, SITE_FILES + present)
     policy = documents.get("policy.yaml")
     tree = ContentTree(root, documents.get("site.yaml"), documents.get("sources.yaml"), (), policy, bool(present) and policy is None)

@@ -23,6 +23,13 @@ KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Id = Annotated[str, StringConstraints(pattern=KEBAB)]
 Url = Annotated[str, StringConstraints(pattern=r"^https://[^\s/]+\S*$")]
+#: A host name: dot-separated labels of letters, digits and inner hyphens (IDNs as punycode).
+_HOST = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+#: https://host[:port]/path/ and nothing else: no user name, query or fragment, no empty path
+#: segment (`https:////evil.example/` made the 404 page load its stylesheet from evil.example).
+SiteUrl = Annotated[str, StringConstraints(pattern=rf"^https://{_HOST}(?::[0-9]{{1,5}})?(?:/[A-Za-z0-9._~%!$&'()*+,;=:@-]+)*/?$")]
+#: An address only: `hello@clinic.example?bcc=…` made every mail link copy a third party.
+Email = Annotated[str, StringConstraints(pattern=rf"^[A-Za-z0-9._%+'-]+@{_HOST}\.[A-Za-z]{{2,63}}$")]
 
 
 def _iso_date(value: Any) -> Any:
@@ -188,7 +195,7 @@ class Contact(Record):
 
     phone: Text
     """Phone number as it should be shown."""
-    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    email: Email
     """Email address."""
     address: Text
     """Postal address on one line."""
@@ -246,7 +253,7 @@ class SiteInfo(Record):
 
     name: Text
     """The clinic's name."""
-    base_url: Annotated[Url, AfterValidator(_with_slash)]
+    base_url: Annotated[SiteUrl, AfterValidator(_with_slash)]
     """Where the site is published, e.g. https://www.example-clinic.co.uk/."""
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
     """Page language as a BCP 47 tag, e.g. en-GB."""
@@ -276,8 +283,9 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 def _regex(value: str) -> str:
     try:
         re.compile(value, re.IGNORECASE)
-    except re.error as exc:
-        raise PydanticCustomError("regex", "not a valid regular expression: {problem}", {"problem": str(exc)}) from None
+    except (re.error, OverflowError, RecursionError) as exc:  # a{4294967296}; a thousand nested groups
+        problem = str(exc) if isinstance(exc, re.error) else "counts or nesting too large"
+        raise PydanticCustomError("regex", "not a valid regular expression: {problem}", {"problem": problem}) from None
     return value
 
 

@@ -24,10 +24,9 @@ except ImportError:  # pragma: no cover - Windows: builds to one folder are not 
     fcntl = None  # type: ignore[assignment]
 
 from clinicsite.render import File
+from clinicsite.target import MARKER, MARKER_TEXT, OutputError, real_target, refuse_unsafe
 
-
-class OutputError(Exception):
-    """The site could not be written; the message says why and what to do."""
+__all__ = ["OutputError", "Staged", "WriteResult", "lock", "open_stage", "put", "recover", "write_site"]
 
 
 #: How a written file looked on disk (inode, size, modification time): while out/ still
@@ -54,18 +53,6 @@ def _prefixes(out: Path) -> tuple[str, str]:
     return f".{out.name}.staging-", f".{out.name}.old-"
 
 
-def _refuse_unsafe(out: Path, protected: tuple[Path, ...]) -> None:
-    """Raise OutputError when replacing out would delete content, layouts or a project."""
-    target = out.resolve()
-    for path in protected:
-        if path.resolve().is_relative_to(target):
-            raise OutputError(f"refusing to replace '{out}': it contains '{path}'; choose another --out folder")
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"'{out}' exists and is not a folder; remove it or choose another --out")
-    if (out / ".git").exists():
-        raise OutputError(f"refusing to replace '{out}': it is a git repository; choose another --out folder")
-
-
 @contextlib.contextmanager
 def lock(out: Path) -> Iterator[None]:
     """Hold, until the block ends, the folder out is written in: other builds and rebuilds wait.
@@ -75,7 +62,7 @@ def lock(out: Path) -> Iterator[None]:
     then swap in the few pages it had left. The folder itself is locked (flock), so no lock
     file is left beside the site; its nearest existing ancestor when it is not made yet.
     """
-    folder = out.absolute().parent
+    folder = real_target(out).parent
     while not folder.is_dir() and folder != folder.parent:
         folder = folder.parent
     if fcntl is None:  # pragma: no cover
@@ -91,6 +78,7 @@ def lock(out: Path) -> Iterator[None]:
 
 def recover(out: Path, keep: Path | None = None) -> None:
     """Clean up after a build that was killed: drop stale stages (but keep), restore a set-aside site."""
+    out = real_target(out)
     staging, old = _prefixes(out)
     parent = out.parent
     if not parent.is_dir():
@@ -122,7 +110,8 @@ def open_stage(out: Path, protected: tuple[Path, ...] = ()) -> Path:
     Hand it to write_site with what was put; delete it if the site is not written. A build
     killed meanwhile leaves it to the next build's recover.
     """
-    _refuse_unsafe(out, protected)
+    refuse_unsafe(out, protected)
+    out = real_target(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         recover(out)
@@ -301,7 +290,8 @@ def write_site(
     site's folders are neither made nor deleted again. staged: a stage from open_stage
     and the files already put there; files are added to it and it is swapped in.
     """
-    _refuse_unsafe(out, protected)
+    refuse_unsafe(out, protected)
+    out = real_target(out)  # a link stays, and the folder it leads to is replaced
     out.parent.mkdir(parents=True, exist_ok=True)
     ready, done = staged or (None, ())
     if ready is None:
@@ -310,10 +300,18 @@ def write_site(
         if ready is not None:
             _check_staged(ready, done)
         stage, result = _fill(files, out, previous, ready)
+        _mark(stage)
     except OSError as exc:
         raise OutputError(f"could not write the site to '{out}': {exc.strerror or exc}") from exc
     result = dataclasses.replace(result, files=result.files + len(done), bytes=result.bytes + sum(s.size for s in done))
     return _put_in_place(stage, out, result, previous)
+
+
+def _mark(stage: Path) -> None:
+    """Write the marker that lets the next build replace this folder (see target.py); it is not a page."""
+    (stage / MARKER).unlink(missing_ok=True)  # a spare's marker may be shared with out through a link
+    with open(stage / MARKER, "xb") as handle:
+        handle.write(MARKER_TEXT)
 
 
 def _check_staged(stage: Path, done: tuple[Staged, ...]) -> None:

@@ -37,6 +37,7 @@ from clinicsite.model import Site, Treatment
 from clinicsite.output import Staged, WriteResult, lock, open_stage, put, write_site
 from clinicsite.render import File, compile_layouts, fresh_memos, make_environment, render_assets, render_page
 from clinicsite.routes import Listing, listing, site_pages, treatment_page
+from clinicsite.target import refuse_unsafe
 from clinicsite.validate import SiteFacts, cited_sources, placeholder_sign_offs, publish_problems, unused_sources, validate_site_files, validate_treatment
 
 #: The layouts shipped with the project, used unless --layouts names others.
@@ -227,7 +228,8 @@ def _site_files(job: _Job, results: list[TreatmentResult], cache: BuildCache | N
         )
     rendered = [index, *(r.page for r in results if r.page is not None), *tail]
     files = [r for r in rendered if isinstance(r, File)]
-    return files + render_assets(job.layouts), [r for r in rendered if isinstance(r, Diagnostic)]
+    assets, refused = render_assets(job.layouts)
+    return files + assets, [r for r in rendered if isinstance(r, Diagnostic)] + refused
 
 
 def _outcome(job: _Job, tree: ContentTree, results: list[TreatmentResult], problems: list[Diagnostic], cache: BuildCache | None) -> Outcome:
@@ -321,6 +323,7 @@ def build(
     drafts: as for render_site (the preview server and pull-request previews). publish: the
     deploy build, which refuses placeholder clinic details and placeholder reviewers' sign-offs.
     """
+    refuse_unsafe(out, (content, layouts))  # before the content's errors, which would hide this one
     with lock(out):  # from the stage's opening (big builds) to the swap
         outcome = _stages(content, layouts, today, cache, render=True, out=out, drafts=drafts, publish=publish)
         if outcome.errors or outcome.counts is None:

@@ -18,6 +18,7 @@ try:  # Google's RE2 (C++, linear time): only ever asked whether text matches at
 except ImportError:  # pragma: no cover - a declared dependency; without it `re` answers alone, slower
     re2 = None
 
+from clinicsite.linear import Linear, linear, linear_refusal
 from clinicsite.model import Policy, PolicyRule
 
 _CAP = "UK CAP Code rules 3.1 and 3.7 (misleading claims, substantiation)"
@@ -231,16 +232,25 @@ def insensitive(pattern: str) -> Insensitive:
 _BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
 
 
+def clinic_pattern(pattern: str) -> Linear | Insensitive:
+    """Return a clinic's pattern compiled for RE2 (raises ValueError when RE2 refuses it; see linear_refusal)."""
+    refusal = linear_refusal(pattern)
+    if refusal is not None:
+        raise ValueError(refusal)
+    return linear(pattern) or insensitive(pattern)  # `re` only where RE2 is not installed (a declared dependency)
+
+
 @dataclass(frozen=True)
 class ActivePolicy:
     """The rules in force: the defaults with the clinic's changes applied, compiled."""
 
-    rules: tuple[tuple[PolicyRule, Insensitive], ...]
+    rules: tuple[tuple[PolicyRule, Insensitive | Linear], ...]
     screen: Insensitive | None = None
     """Matches wherever any rule but the unscreened ones matches. Most text breaks no rule,
     and one search of the alternation costs about half of one search per rule."""
-    unscreened: tuple[tuple[PolicyRule, Insensitive], ...] = ()
-    """Rules left out of the screen (those with backreferences): always searched."""
+    unscreened: tuple[tuple[PolicyRule, Insensitive | Linear], ...] = ()
+    """Rules left out of the screen (the clinic's own, searched by RE2, and built-in rules
+    with backreferences): always searched."""
 
     @property
     def ids(self) -> frozenset[str]:
@@ -263,12 +273,22 @@ def _screen(rules: list[PolicyRule]) -> Insensitive | None:
 
 
 def active_policy(policy: Policy | None) -> ActivePolicy:
-    """Return the rules in force: defaults, minus disabled ids, replaced or extended by the clinic's rules."""
+    """Return the rules in force: defaults, minus disabled ids, replaced or extended by the clinic's rules.
+
+    Only built-in rules go through `re` and the combined screen; a clinic's rules are
+    searched by RE2 (see Linear), and one RE2 refuses is left out: validation reports it.
+    """
     policy = policy or Policy()
-    by_id = {rule.id: rule for rule in DEFAULT_RULES if rule.id not in policy.disable}
-    by_id.update((rule.id, rule) for rule in policy.rules)
-    compiled = tuple((rule, insensitive(rule.pattern)) for rule in by_id.values())
-    screened = [rule for rule in by_id.values() if not _BACKREFERENCE.search(rule.pattern)]
+    by_id: dict[str, tuple[PolicyRule, Insensitive | Linear]] = {
+        rule.id: (rule, insensitive(rule.pattern)) for rule in DEFAULT_RULES if rule.id not in policy.disable
+    }
+    for rule in policy.rules:
+        try:
+            by_id[rule.id] = (rule, clinic_pattern(rule.pattern))
+        except ValueError:
+            by_id.pop(rule.id, None)
+    compiled = tuple(by_id.values())
+    screened = [rule for rule, pattern in compiled if isinstance(pattern, Insensitive) and not _BACKREFERENCE.search(rule.pattern)]
     screen = _screen(screened)
     unscreened = tuple(pair for pair in compiled if screen is None or pair[0] not in screened)
     return ActivePolicy(compiled, screen, unscreened)

@@ -20,6 +20,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from clinicsite.assets import ASSETS, read_assets
 from clinicsite.diagnostics import Diagnostic, Location, error
 from clinicsite.loader import display_path
 from clinicsite.markup import render_inline
@@ -27,7 +28,6 @@ from clinicsite.references import KIND_LABELS, doi_url, publication, pubmed_url,
 from clinicsite.routes import LAYOUTS, Page
 from clinicsite.structured import description, index_json_ld, json_script, plain_text, source_data, treatment_json_ld
 
-ASSETS = "assets"
 #: Hex digits of an asset's SHA-256 in its published name: enough that two versions never share one.
 ASSET_HASH_CHARS = 10
 #: English month names, independent of the machine's locale so builds are reproducible.
@@ -220,21 +220,15 @@ def hashed_name(name: str, content: bytes) -> str:
     return f"{stem}.{tag}.{suffix}" if dot else f"{name}.{tag}"
 
 
-def _assets(layouts: Path) -> list[tuple[str, bytes]]:
-    """Return each layout asset's name under layouts/ and its bytes, in name order."""
-    folder = layouts / ASSETS
-    paths = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
-    return [(p.relative_to(layouts).as_posix(), p.read_bytes()) for p in paths]
-
-
-def render_assets(layouts: Path) -> list[File]:
-    """Return the layout assets (CSS) as files: their bytes unchanged, under hashed names."""
-    return [File(hashed_name(name, content), content) for name, content in _assets(layouts)]
+def render_assets(layouts: Path) -> tuple[list[File], list[Diagnostic]]:
+    """Return the layout assets (CSS) as files, their bytes unchanged, under hashed names, and the links refused (see assets.py)."""
+    found, problems = read_assets(layouts)
+    return [File(hashed_name(name, content), content) for name, content in found], problems
 
 
 def asset_names(layouts: Path) -> dict[str, str]:
     """Return each asset's published name by its name under layouts/, for the layouts' links: assets['assets/site.css']."""
-    return {name: hashed_name(name, content) for name, content in _assets(layouts)}
+    return {name: hashed_name(name, content) for name, content in read_assets(layouts)[0]}
 
 
 def render_pages(pages: tuple[Page, ...], layouts: Path) -> tuple[tuple[File, ...], list[Diagnostic]]:
@@ -245,4 +239,5 @@ def render_pages(pages: tuple[Page, ...], layouts: Path) -> tuple[tuple[File, ..
     for page in pages:
         result = render_page(env, page, layouts)
         (files if isinstance(result, File) else problems).append(result)  # type: ignore[arg-type]
-    return tuple(files + render_assets(layouts)), problems
+    assets, refused = render_assets(layouts)
+    return tuple(files + assets), problems + refused

@@ -9,6 +9,7 @@ rules that only `check` applies.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -44,18 +45,47 @@ def editor_mapping(folder: str) -> dict[str, str]:
     return {f"{folder}/{name}": glob for name, (glob, _) in CONTENT_KINDS.items()}
 
 
+class SchemaError(Exception):
+    """The editor settings could not be read or updated; the message says why and what to do."""
+
+
+#: A JSON string (kept), or a comment (dropped): VS Code writes settings as JSON with comments.
+_COMMENT = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', re.DOTALL)
+#: A JSON string (kept), or a comma before a closing bracket (dropped): VS Code allows both.
+_TRAILING_COMMA = re.compile(r'("(?:\\.|[^"\\])*")|,(\s*[}\]])')
+
+
+def read_settings(settings: Path) -> tuple[dict[str, Any], bool]:
+    """Return the settings file's object (JSON with comments and trailing commas) and whether it has comments."""
+    text = settings.read_text(encoding="utf-8") if settings.is_file() else "{}"
+    plain = _COMMENT.sub(lambda m: m.group(1) or "", text)
+    try:
+        current = json.loads(_TRAILING_COMMA.sub(lambda m: m.group(1) or m.group(2), plain))
+    except json.JSONDecodeError as exc:
+        raise SchemaError(f"cannot read {settings} (line {exc.lineno}, column {exc.colno}: {exc.msg}); fix it, then run schema again") from None
+    if not isinstance(current, dict) or not isinstance(current.get("yaml.schemas", {}), dict):
+        raise SchemaError(f"{settings} must be an object whose 'yaml.schemas' is an object; fix it, then run schema again")
+    return current, plain != text
+
+
 def write_schemas(folder: Path, settings: Path) -> list[Path]:
     """Write every schema into folder and map them in the editor settings file; return what was written.
 
-    Other keys of the settings file (a JSON object) are kept.
+    Other keys of the settings file, and other schemas in its `yaml.schemas`, are kept. A
+    settings file with comments is not rewritten (they would be lost): SchemaError says what to add.
     """
+    current, commented = read_settings(settings)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in schemas().items():
         (folder / name).write_text(text, encoding="utf-8")
         written.append(folder / name)
-    current = json.loads(settings.read_text(encoding="utf-8")) if settings.is_file() else {}
-    current["yaml.schemas"] = editor_mapping(f"./{folder.as_posix()}")
-    settings.parent.mkdir(parents=True, exist_ok=True)
-    settings.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    ours = editor_mapping(f"./{folder.as_posix()}")
+    if commented and any(current.get("yaml.schemas", {}).get(k) != v for k, v in ours.items()):
+        lines = ",\n".join(f'    "{k}": "{v}"' for k, v in ours.items())
+        raise SchemaError(f'{settings} has comments, which rewriting it would lose; add these to its "yaml.schemas" yourself:\n{lines}')
+    if not commented:
+        current["yaml.schemas"] = {**current.get("yaml.schemas", {}), **ours}
+        settings.parent.mkdir(parents=True, exist_ok=True)
+        settings.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return [*written, settings]

@@ -49,7 +49,7 @@ def sections(changed: Iterable[Part]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_section(p) for p in changed))
 
 
-def _record_problems(doc: Document, records: list[SignOff], slug: str, info: SiteInfo, on: datetime.date) -> Iterator[tuple[int, Diagnostic]]:
+def record_problems(doc: Document, records: list[SignOff], slug: str, info: SiteInfo, on: datetime.date) -> Iterator[tuple[int, Diagnostic]]:
     """Yield (index, problem) for each sign-off that cannot stand: hand-edited, repeated, unknown reviewer, future."""
     reviewers = {r.id: r for r in info.reviewers}
     seen: set[tuple[str, str, datetime.date, str, str | None]] = set()
@@ -195,7 +195,7 @@ def review(treatment: Treatment, documents: dict[str, Document], records: list[S
     if doc is None or not records:
         where = documents[OVERVIEW_FILE].locate(())
         return Review((), now.parts, (error(where, "review-missing", f"no clinician has signed this page off; {_sign_hint(treatment.slug)}"),), draft=True)
-    problems = list(_record_problems(doc, records, treatment.slug, facts.info, facts.on))
+    problems = list(record_problems(doc, records, treatment.slug, facts.info, facts.on))
     bad = {k for k, _ in problems}
     valid = [(k, r) for k, r in enumerate(records) if k not in bad]
     if facts.info.signatures_required:

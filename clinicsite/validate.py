@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from inspect import isclass
 from types import NoneType, UnionType
@@ -21,12 +21,14 @@ import clinicsite.evidence as evidence
 from clinicsite.diagnostics import Diagnostic, error, warning
 from clinicsite.documents import Document, Path_
 from clinicsite.fingerprint import SignOff, source_hashes
+from clinicsite.linear import linear_refusal
 from clinicsite.loader import ContentTree, TreatmentFiles
-from clinicsite.markup import has_block_markup
 from clinicsite.model import Overview, Policy, Site, SiteInfo, Source, Treatment
 from clinicsite.policy import ActivePolicy, active_policy, default_ids
+from clinicsite.salvage import claim_references, partial_problems
+from clinicsite.salvage import unique_ids as _unique_ids
 from clinicsite.shape import RECORD_FILES, SIGN_OFFS_FILE, TREATMENT_SCHEMAS, Part, claims, parts
-from clinicsite.signoff import Against, review, sections
+from clinicsite.signoff import Against, record_problems, review, sections
 
 _TYPE_WORDS = {
     "string_type": "text",
@@ -45,9 +47,9 @@ _FORMAT_HINTS = {
     "pmid": "a PubMed id is digits only, e.g. 21810012",
     "url": "write a full address starting with https://",
     "booking_url": "write a full address starting with https://",
-    "base_url": "write a full address starting with https://",
+    "base_url": "write https://host/ or https://host/path/ (a port is allowed; no user name, '?' or '#')",
     "language": "use a language tag such as en-GB",
-    "email": "write an address such as hello@example.com",
+    "email": "write the address alone, such as hello@example.com (no name, '?' or spaces)",
 }
 _ID_FIELDS = {"id", "by", "source"}
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
@@ -155,19 +157,6 @@ def _validate_doc(doc: Document | None, schema: Any, problems: list[Diagnostic])
         return None
 
 
-def _unique_ids(doc: Document, base: Path_, records: Sequence[Any]) -> list[Diagnostic]:
-    first: dict[str, int] = {}
-    problems = []
-    for i, record in enumerate(records):
-        if record.id in first:
-            earlier = doc.locate((*base, first[record.id], "id")).line
-            problems.append(
-                error(doc.locate((*base, i, "id")), "id-duplicate", f"id '{record.id}' is already used at line {earlier}; ids must be unique in the list")
-            )
-        first.setdefault(record.id, i)
-    return problems
-
-
 def _validate_treatment(files: TreatmentFiles, problems: list[Diagnostic]) -> Treatment | None:
     values = {name: _validate_doc(files.documents.get(name), schema, problems) for name, schema in TREATMENT_SCHEMAS.items()}
     if not files.complete or any(v is None for v in values.values()):
@@ -182,15 +171,7 @@ def _check_references(walked: tuple[Part, ...], files: TreatmentFiles, sources: 
     """Return problems with citations and claim markup of one valid treatment's parts."""
     problems: list[Diagnostic] = []
     for name, path, claim in claims(None, walked):
-        doc = files.documents[name]
-        if has_block_markup(claim.text):
-            problems.append(
-                error(doc.locate((*path, "text")), "markup-block", "claim text must be one inline sentence: no headings, lists, quotes or blank lines")
-            )
-        for k, citation in enumerate(claim.cite):
-            if sources is not None and citation.source not in sources:
-                hint = _suggest(citation.source, sources)
-                problems.append(error(doc.locate((*path, "cite", k)), "source-unknown", f"no source with id '{citation.source}' in sources.yaml{hint}"))
+        problems += claim_references(files.documents[name], path, claim, sources)
     return problems
 
 
@@ -218,6 +199,11 @@ def _policy(doc: Document | None, problems: list[Diagnostic]) -> ActivePolicy:
         if rule_id not in defaults:
             hint = _suggest(rule_id, defaults)
             problems.append(error(doc.locate(("disable", k)), "policy-disable-unknown", f"'{rule_id}' is not a built-in rule{hint}"))
+    for k, rule in enumerate(policy.rules):  # searched by RE2, so no pattern can make a build hang
+        refusal = linear_refusal(rule.pattern)
+        if refusal is not None:
+            message = f"the pattern cannot be searched in linear time ({refusal}); write it without backreferences, lookarounds or conditional groups"
+            problems.append(error(doc.locate(("rules", k, "pattern")), "value-format", message))
     return active_policy(policy)
 
 
@@ -264,7 +250,19 @@ def validate_treatment(files: TreatmentFiles, facts: SiteFacts) -> tuple[Treatme
         if facts.sources is not None:
             problems += evidence.treatment_problems(walked, files.documents, facts.sources, facts.policy)
             treatment = _signed(treatment, walked, files, facts, problems)
+    else:  # one file's mistake must not hide the problems of the rest
+        problems += partial_problems(files, facts.sources, facts.policy)
+        problems += _record_alone(files, facts, problems)
     return treatment, problems
+
+
+def _record_alone(files: TreatmentFiles, facts: SiteFacts, problems: list[Diagnostic]) -> list[Diagnostic]:
+    """Return the problems of a sign-off record itself (hand edits, unknown reviewers), for a page not valid as a whole."""
+    doc = files.documents.get(SIGN_OFFS_FILE)
+    records: list[SignOff] | None = _validate_doc(doc, list[SignOff], problems) if doc is not None else None
+    if doc is None or not records or facts.info is None:
+        return []
+    return [d for _, d in record_problems(doc, records, files.slug, facts.info, facts.on)]
 
 
 def _signed(treatment: Treatment, walked: tuple[Part, ...], files: TreatmentFiles, facts: SiteFacts, problems: list[Diagnostic]) -> Treatment:

@@ -149,3 +149,85 @@ def test_workflow_commands_are_documented() -> None:
     uses = {step["uses"].split("@")[0] for job in workflow["jobs"].values() for step in job["steps"] if "uses" in step}
     assert {"actions/upload-pages-artifact", "actions/deploy-pages"} <= uses
     assert set(workflow[True]) == {"pull_request", "push"}  # the `on:` key; YAML 1.1 reads it as True
+
+
+def committed_clinic(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "valid" / "content", repo / "content")
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "first")
+    return repo
+
+
+def test_diff_ref_is_never_read_as_an_option(tmp_path: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15: `diff -- --output=FILE` truncated FILE."""
+    repo = committed_clinic(tmp_path)
+    (tmp_path / "precious.txt").write_text("keep me")
+    monkeypatch.chdir(repo)
+    result = cli("diff", "--", f"--output={tmp_path / 'precious.txt'}")
+    assert result.code == 2 and "is not a valid object name" in result.err
+    assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+def test_diff_ref_named_like_the_content_folder_is_a_revision(tmp_path: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = committed_clinic(tmp_path)
+    git(repo, "tag", "content")
+    monkeypatch.chdir(repo)
+    result = cli("diff", "content")
+    assert result.code == 0, result.err
+    assert result.out.endswith("No claims, sources or reviews changed.\n")
+
+
+def test_diff_of_old_content_with_an_absolute_link_is_a_clear_error(tmp_path: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = committed_clinic(tmp_path)
+    (repo / "content/notes.yaml").symlink_to("/etc/hostname")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "a link")
+    monkeypatch.chdir(repo)
+    result = cli("diff", "HEAD")
+    assert result.code == 2 and "cannot be unpacked safely" in result.err and "internal error" not in result.err
+
+
+def test_diff_shows_markup_in_content_as_text_so_nothing_is_hidden(tmp_path: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = committed_clinic(tmp_path)
+    sources = repo / "content/sources.yaml"
+    sources.write_text(sources.read_text().replace("journal: Review Letters", "journal: Review Letters <!--"))
+    sign(repo / "content", "sample-treatment", on=datetime.date(2026, 11, 1))
+    monkeypatch.chdir(repo)
+    out = cli("diff", "HEAD").out
+    assert "<!--" not in out and "Review Letters &lt;!--" in out
+    assert out.index("## Reviews (1)") > out.index("&lt;!--")  # the review change is still shown after it
+
+
+def test_schema_merges_into_the_users_yaml_schemas_and_keeps_other_settings(project: Path, cli: Callable[..., Result]) -> None:
+    """Issue 15: `schema` replaced the user's whole yaml.schemas map and failed on VS Code's trailing commas."""
+    settings = project / ".vscode/settings.json"
+    settings.parent.mkdir()
+    settings.write_text('{\n  "editor.tabSize": 2,\n  "yaml.schemas": {"https://json.schemastore.org/github-workflow.json": ".github/workflows/*",},\n}\n')
+    result = cli("schema")
+    assert result.code == 0, result.err
+    written = json.loads(settings.read_text())
+    assert written["editor.tabSize"] == 2
+    assert written["yaml.schemas"]["https://json.schemastore.org/github-workflow.json"] == ".github/workflows/*"
+    assert written["yaml.schemas"]["./schemas/faqs.schema.json"] == "content/treatments/*/faqs.yaml"
+
+
+def test_schema_never_drops_the_comments_of_a_settings_file(project: Path, cli: Callable[..., Result]) -> None:
+    settings = project / ".vscode/settings.json"
+    settings.parent.mkdir()
+    before = '{\n  // my font\n  "editor.fontSize": 14, /* big */\n  "url": "https://example.org/a//b",\n}\n'
+    settings.write_text(before)
+    result = cli("schema")
+    assert result.code == 2 and "has comments, which rewriting it would lose" in result.err
+    assert '"./schemas/site.schema.json": "content/site.yaml"' in result.err
+    assert settings.read_text() == before
+
+
+def test_schema_says_plainly_why_a_broken_settings_file_cannot_be_read(project: Path, cli: Callable[..., Result]) -> None:
+    settings = project / ".vscode/settings.json"
+    settings.parent.mkdir()
+    settings.write_text('{\n  "a": 1\n  "b": 2\n}\n')
+    result = cli("schema")
+    assert result.code == 2 and "internal error" not in result.err
+    assert "cannot read .vscode/settings.json (line 3, column 3: Expecting ',' delimiter)" in result.err

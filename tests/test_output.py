@@ -12,6 +12,7 @@ import pytest
 from clinicsite import output
 from clinicsite.output import OutputError, recover, write_site
 from clinicsite.render import CSP, File, hashed_name
+from clinicsite.target import MARKER, MARKER_TEXT
 from tests.conftest import PROJECT, run_cli
 
 
@@ -42,7 +43,7 @@ def test_two_builds_are_byte_identical(project: Path) -> None:
     first = snapshot(project / "site")
     assert run_cli("build", "--out", "site2").code == 0
     assert snapshot(project / "site2") == first
-    assert len(first) == 7  # index, one treatment, 404, sitemap, robots, _headers, the stylesheet
+    assert len(first) == 8  # index, one treatment, 404, sitemap, robots, _headers, the stylesheet, and the marker that lets the next build replace them
 
 
 def test_check_writes_nothing(project: Path) -> None:
@@ -125,7 +126,7 @@ def test_a_stage_removed_behind_a_build_is_never_swapped_in(tmp_path: Path) -> N
     (stage / "treatments/a").mkdir(parents=True)
     with pytest.raises(OutputError, match=r"'treatments/a/index\.html' went missing"):
         write_site((File("index.html", b"new"),), out, staged=(stage, (first,)))
-    assert snapshot(out) == {"index.html": b"old"} and not stage.exists()
+    assert snapshot(out) == {"index.html": b"old", MARKER: MARKER_TEXT} and not stage.exists()
 
 
 def test_headers_file_sends_the_pages_policy_with_frame_ancestors_and_caches_only_hashed_assets(project: Path) -> None:

@@ -49,7 +49,8 @@ def test_rule_fixture_is_named_after_a_rule_it_triggers(case: str) -> None:
 
 
 def test_every_content_rule_has_a_fixture() -> None:
-    """Rules proven elsewhere: layout-error (test_render), the size limit and links out (test_loader)."""
-    elsewhere = {"layout-error", "yaml-too-large", "content-outside", "publish-placeholder"}  # the last: test_signoff, with build --publish
+    """Rules proven elsewhere: layout-error (test_render), the size limit, links out and unreadable files (test_loader,
+    test_silent_input), publish-placeholder (test_signoff, with build --publish)."""
+    elsewhere = {"layout-error", "yaml-too-large", "content-outside", "content-unreadable", "publish-placeholder"}
     covered = {case.split("--")[0] for case in CASES}
     assert set(RULES) - elsewhere <= covered, sorted(set(RULES) - elsewhere - covered)

@@ -1,0 +1,38 @@
+"""Characters content may not hold, and line and column as an editor counts them.
+
+libyaml counts U+2028, U+2029 and NEL as line breaks where editors do not, so one of them
+shifted every later position by a line; a file is refused at the first of them instead.
+YAML escapes ("\\x00", "\\e", "\\uFFFE") put control characters and noncharacters into
+values: they reached page titles, made sitemap.xml ill-formed XML, and an escape sequence
+in a value could repaint a terminal. Each value is refused at its position instead.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: Line breaks libyaml knows and editors do not show as such.
+LINE_SEPARATORS = re.compile("[\u2028\u2029\x85]")
+#: What no value may hold: control characters but tab and newline, line separators, noncharacters.
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
+FORBIDDEN = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{_NONCHARACTERS}]")
+_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def describe(char: str) -> str:
+    """Return a character's code point and name, e.g. 'U+202E RIGHT-TO-LEFT OVERRIDE'."""
+    name = unicodedata.name(char, "") or {"\x00": "NULL", "\x1b": "ESCAPE", "\x85": "NEXT LINE"}.get(char, "a control character")
+    return f"U+{ord(char):04X} {name}"
+
+
+def line_and_column(before: str) -> tuple[int, int]:
+    """Return the 1-based line and column of the character after before; CRLF, CR and LF each end a line."""
+    lines = _BREAK.split(before)
+    return len(lines), len(lines[-1]) + 1
+
+
+def forbidden_in(value: str) -> str | None:
+    """Return the first character of value that no value may hold, or None."""
+    found = FORBIDDEN.search(value)
+    return found.group(0) if found else None
