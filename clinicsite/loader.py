@@ -46,6 +46,8 @@ class ContentTree:
     """policy.yaml when present and loaded cleanly."""
     policy_failed: bool = False
     """True when policy.yaml exists but did not load; its problems are already reported."""
+    read: FolderBytes | None = None
+    """The site-wide files as read, once: a cache key made from these is made from what was parsed."""
 
 
 def display_path(path: Path) -> str:
@@ -57,8 +59,8 @@ def display_path(path: Path) -> str:
         return absolute.as_posix()
 
 
-def load_file(path: Path, root: Path, real_folder: bool = False) -> tuple[Document | None, list[Diagnostic]]:
-    """Return the document in one content file, refusing links out of root and huge files.
+def read_file(path: Path, root: Path, real_folder: bool = False) -> tuple[bytes | None, list[Diagnostic]]:
+    """Return the bytes of one content file, refusing links out of root and huge files.
 
     real_folder: path's folder is known to lie inside root, so only a link at path itself
     could lead out (one lstat instead of resolving the whole path twice: 12 a treatment).
@@ -70,10 +72,22 @@ def load_file(path: Path, root: Path, real_folder: bool = False) -> tuple[Docume
     if size > MAX_FILE_BYTES:
         message = f"the file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}; split it or remove content"
         return None, [error(Location(shown), "yaml-too-large", message)]
-    text, problems = decode(path.read_bytes(), shown)
+    return path.read_bytes(), []
+
+
+def parse_file(data: bytes, path: Path) -> tuple[Document | None, list[Diagnostic]]:
+    """Return the document in bytes read from path (named in diagnostics), or its problems."""
+    shown = display_path(path)
+    text, problems = decode(data, shown)
     if text is None:
         return None, problems
     return parse_yaml(text, shown)
+
+
+def load_file(path: Path, root: Path, real_folder: bool = False) -> tuple[Document | None, list[Diagnostic]]:
+    """Return the document in one content file (read_file, then parse_file)."""
+    data, problems = read_file(path, root, real_folder)
+    return (None, problems) if data is None else parse_file(data, path)
 
 
 def _visible(folder: Path) -> Iterator[Path]:
@@ -90,35 +104,86 @@ def _unexpected(entry: Path, expected: tuple[str, ...], kind: str) -> Diagnostic
     return error(Location(display_path(entry)), "content-unexpected-file", f"unexpected {'folder' if entry.is_dir() else 'file'} '{entry.name}'{hint}")
 
 
-def _load_named(folder: Path, root: Path, names: tuple[str, ...], real_folder: bool = False) -> tuple[dict[str, Document], bool, list[Diagnostic]]:
-    documents: dict[str, Document] = {}
+@dataclass(frozen=True)
+class FolderBytes:
+    """Expected files of one folder, each read once: what is parsed is exactly what a cache key hashes."""
+
+    folder: Path
+    files: dict[str, bytes]
+    """The bytes of each expected file that was read."""
+    missing: tuple[str, ...]
+    """Expected files that are not there (or not regular files)."""
+    problems: tuple[Diagnostic, ...]
+    """Files refused while reading (too large, linking out); they are neither read nor missing."""
+    entries: tuple[tuple[str, bool, bool], ...] = ()
+    """For a treatment folder: each visible entry as (name, is a folder, is a link)."""
+
+    def key_parts(self) -> list[bytes | str] | None:
+        """Return what identifies everything parsed from this folder; None when a link or a refusal makes it untrustworthy."""
+        if self.problems or any(link for _, _, link in self.entries):
+            return None
+        names = [f"{name}{'/' * is_dir}" for name, is_dir, _ in self.entries]
+        return [str(self.folder), *names, "\0", *(self.files.get(name, b"\0missing") for name in sorted([*self.files, *self.missing]))]
+
+
+def read_folder(folder: Path, root: Path, names: tuple[str, ...], real_folder: bool = False) -> FolderBytes:
+    """Return the named files of folder read once, and what was refused."""
+    files: dict[str, bytes] = {}
+    missing: list[str] = []
     problems: list[Diagnostic] = []
-    complete = True
     for name in names:
         path = folder / name
         if not path.is_file():
+            missing.append(name)
+            continue
+        data, found = read_file(path, root, real_folder)
+        problems += found
+        if data is not None:
+            files[name] = data
+    return FolderBytes(folder, files, tuple(missing), tuple(problems))
+
+
+def _parse_named(read: FolderBytes, names: tuple[str, ...]) -> tuple[dict[str, Document], bool, list[Diagnostic]]:
+    documents: dict[str, Document] = {}
+    problems = list(read.problems)
+    complete = not read.problems
+    for name in names:
+        path = read.folder / name
+        if name in read.missing:
             problems.append(error(Location(display_path(path)), "content-missing-file", f"missing file '{name}'; create it (see README: content format)"))
             complete = False
-            continue
-        document, found = load_file(path, root, real_folder)
-        problems += found
-        if document is None or found:  # a document that did not load cleanly is not validated
-            complete = False
-        else:
-            documents[name] = document
+        elif name in read.files:
+            document, found = parse_file(read.files[name], path)
+            problems += found
+            if document is None or found:  # a document that did not load cleanly is not validated
+                complete = False
+            else:
+                documents[name] = document
     return documents, complete, problems
 
 
-def load_treatment(folder: Path, root: Path) -> tuple[TreatmentFiles | None, list[Diagnostic]]:
-    """Return one treatment folder's documents (None when the folder itself is refused) and its problems."""
+def read_treatment(folder: Path, root: Path) -> FolderBytes | None:
+    """Return one treatment folder's entries and expected files, read once; None when the folder itself is refused."""
+    if not SLUG.fullmatch(folder.name) or not folder.resolve().is_relative_to(root.resolve()):
+        return None
+    entries = tuple((e.name, e.is_dir(), e.is_symlink()) for e in _visible(folder))
+    return dataclasses.replace(read_folder(folder, root, TREATMENT_FILES, real_folder=True), entries=entries)
+
+
+def load_treatment(folder: Path, root: Path, read: FolderBytes | None = None) -> tuple[TreatmentFiles | None, list[Diagnostic]]:
+    """Return one treatment folder's documents (None when the folder itself is refused) and its problems.
+
+    read: the folder as read_treatment read it (by the caller that keyed a cache on it); read now when None.
+    """
     shown = Location(display_path(folder))
     if not SLUG.fullmatch(folder.name):
         message = f"treatment folder '{folder.name}' is not a valid slug; use lowercase letters, digits and single hyphens, e.g. 'chemical-peel'"
         return None, [error(shown, "slug-format", message)]
-    if not folder.resolve().is_relative_to(root.resolve()):
+    read = read or read_treatment(folder, root)
+    if read is None:
         return None, [error(shown, "content-outside", "this folder links outside the content folder; replace the link with the folder itself")]
-    problems = [_unexpected(e, TREATMENT_FILES, "files") for e in _visible(folder) if e.name not in TREATMENT_FILES]
-    documents, complete, found = _load_named(folder, root, TREATMENT_FILES, real_folder=True)
+    problems = [_unexpected(folder / name, TREATMENT_FILES, "files") for name, _, _ in read.entries if name not in TREATMENT_FILES]
+    documents, complete, found = _parse_named(read, TREATMENT_FILES)
     return TreatmentFiles(folder.name, documents, complete and not problems), problems + found
 
 
@@ -141,9 +206,10 @@ def load_site_files(root: Path) -> tuple[ContentTree, list[Diagnostic]]:
     expected = (*SITE_FILES, *OPTIONAL_SITE_FILES, "treatments")
     problems = [_unexpected(e, expected, "entries") for e in _visible(root) if e.name not in expected]
     present = tuple(name for name in OPTIONAL_SITE_FILES if (root / name).is_file())
-    documents, _, found = _load_named(root, root, SITE_FILES + present)
+    read = read_folder(root, root, SITE_FILES + present)
+    documents, _, found = _parse_named(read, SITE_FILES + present)
     policy = documents.get("policy.yaml")
-    tree = ContentTree(root, documents.get("site.yaml"), documents.get("sources.yaml"), (), policy, bool(present) and policy is None)
+    tree = ContentTree(root, documents.get("site.yaml"), documents.get("sources.yaml"), (), policy, bool(present) and policy is None, read)
     return tree, problems + found
 
 
@@ -161,4 +227,16 @@ def load_content(root: Path) -> tuple[ContentTree, list[Diagnostic]]:
     return dataclasses.replace(tree, treatments=tuple(treatments)), problems
 
 
-__all__ = ["ContentTree", "Document", "TreatmentFiles", "display_path", "load_content", "load_site_files", "load_treatment", "parse_yaml", "treatment_folders"]
+__all__ = [
+    "ContentTree",
+    "Document",
+    "FolderBytes",
+    "TreatmentFiles",
+    "display_path",
+    "load_content",
+    "load_site_files",
+    "load_treatment",
+    "parse_yaml",
+    "read_treatment",
+    "treatment_folders",
+]

@@ -29,10 +29,10 @@ from typing import Literal
 
 import jinja2
 
-from clinicsite.cache import BuildCache, digest, folder_digest, tree_digest
+from clinicsite.cache import BuildCache, digest, tree_digest
 from clinicsite.citations import cite_treatment
 from clinicsite.diagnostics import Diagnostic, sort_diagnostics
-from clinicsite.loader import ContentTree, load_site_files, load_treatment, treatment_folders
+from clinicsite.loader import ContentTree, FolderBytes, load_site_files, load_treatment, read_treatment, treatment_folders
 from clinicsite.model import Site, Treatment
 from clinicsite.output import Staged, WriteResult, lock, open_stage, put, write_site
 from clinicsite.render import File, compile_layouts, fresh_memos, make_environment, render_assets, render_page
@@ -102,11 +102,13 @@ class _Job:
     """With a cache: a hash of all of the above, which a treatment's result depends on."""
     stage: Path | None = None
     """Where worker processes write the pages they render (build, big sites, no cache)."""
+    reads: dict[Path, FolderBytes] = dataclasses.field(default_factory=dict)
+    """With a cache: each treatment folder as read for its key, so exactly those bytes are parsed."""
 
 
 def _treatment(folder: Path, job: _Job) -> TreatmentResult:
     """Return one treatment folder loaded, validated and, when it and the site are valid, rendered."""
-    files, problems = load_treatment(folder, job.root)
+    files, problems = load_treatment(folder, job.root, job.reads.get(folder))
     if files is None:
         return TreatmentResult(tuple(problems), "refused")
     treatment, found = validate_treatment(files, job.facts)
@@ -183,16 +185,24 @@ def _environment(layouts: Path, cache: BuildCache | None) -> tuple[jinja2.Enviro
 
 
 def _shared_key(tree: ContentTree, layouts_key: bytes, today: datetime.date, render: bool) -> bytes:
-    """Return a hash of everything a treatment's result depends on besides its own folder."""
-    site_files = [tree.root / name for name in ("site.yaml", "sources.yaml", "policy.yaml")]
-    parts: list[bytes | str] = [str(tree.root.absolute()), str(Path.cwd()), today.isoformat(), str(render), layouts_key]
-    return digest([*parts, *(p.read_bytes() if p.is_file() else b"\0absent" for p in site_files)])
+    """Return a hash of everything a treatment's result depends on besides its own folder.
+
+    The site-wide files are hashed as the loader read them, never read again: a save
+    between the two reads would store a result made from the old bytes under the new key.
+    """
+    parts: list[bytes | str] = [str(tree.root.absolute()), str(Path.cwd()), today.isoformat(), str(render), layouts_key, str(tree.policy_failed)]
+    read = tree.read
+    assert read is not None  # load_site_files always says what it read
+    return digest([*parts, *sorted(read.missing), "\0", *(part for name in sorted(read.files) for part in (name, read.files[name]))])
 
 
 def _results(folders: list[Path], job: _Job, cache: BuildCache | None) -> list[TreatmentResult]:
     if cache is None:
         return _run(folders, job)
-    keys = [(lambda d: None if d is None else digest([job.key, d]))(folder_digest(f)) for f in folders]
+    reads = [read_treatment(f, job.root) for f in folders]
+    parts = [None if r is None else r.key_parts() for r in reads]
+    keys = [None if p is None else digest([job.key, *p]) for p in parts]
+    job = dataclasses.replace(job, reads={f: r for f, r in zip(folders, reads, strict=True) if r is not None})
     return cache.results.recall(keys, lambda missing: _run([folders[i] for i in missing], job))
 
 
