@@ -156,6 +156,10 @@ def rebuild(args: argparse.Namespace, stdout: TextIO, cache: BuildCache | None =
     errors and warnings always are. Never raises: a bug is one line here and in the browser.
     """
     started = time.perf_counter()
+    if not Path(args.content).is_dir():  # moved or deleted while serving
+        problem = f"{display_path(Path(args.content))}: error: the content folder is gone; put it back and save"
+        print(problem, file=stdout, flush=True)
+        return (problem,)
     try:
         outcome = pipeline.build(args.content, args.out, args.layouts, args.today, cache)
     except OutputError as exc:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from clinicsite import pipeline
 from clinicsite.cli import _parse
 from clinicsite.diagnostics import Diagnostic, Location, error, format_text
 from clinicsite.preview import Preview, respond
@@ -153,6 +154,25 @@ def test_rebuilds_print_a_note_once_and_errors_every_time(tmp_path: Path) -> Non
         problems = rebuild(args, log, cache=None, shown=shown)
         assert any(line.endswith("[field-unknown]") for line in problems)  # and shown in the browser
         assert any("[field-unknown]" in line for line in log.getvalue().splitlines())
+
+
+def test_a_rebuild_that_fails_unexpectedly_is_one_line_here_and_in_the_browser(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    args = _parse(["build", "--today", TODAY.isoformat()])
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(pipeline, "build", broken)
+    log = io.StringIO()
+    problems = rebuild(args, log)
+    assert problems == ("internal error: RuntimeError: a bug (this is a bug in clinicsite; please report it)",)
+    assert log.getvalue().splitlines() == list(problems)
+
+
+def test_a_content_folder_removed_while_serving_is_a_located_problem(project: Path) -> None:
+    args = _parse(["build", "--today", TODAY.isoformat()])
+    shutil.rmtree(project / "content")
+    assert rebuild(args, io.StringIO()) == ("content: error: the content folder is gone; put it back and save",)
 
 
 # --- the real server, in a subprocess ------------------------------------------------------
