@@ -123,7 +123,11 @@ class FolderBytes:
         if self.problems or any(link for _, _, link in self.entries):
             return None
         names = [f"{name}{'/' * is_dir}" for name, is_dir, _ in self.entries]
-        return [str(self.folder), *names, "\0", *(self.files.get(name, b"\0missing") for name in sorted([*self.files, *self.missing]))]
+        return [str(self.folder), *names, "\0", *self.contents()]
+
+    def contents(self) -> list[bytes | str]:
+        """Return the name and bytes of each expected file read, and the names of those missing."""
+        return [*sorted(self.missing), "\0", *(part for name in sorted(self.files) for part in (name, self.files[name]))]
 
 
 def read_folder(folder: Path, root: Path, names: tuple[str, ...], real_folder: bool = False) -> FolderBytes:

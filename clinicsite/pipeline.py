@@ -103,7 +103,7 @@ class _Job:
     stage: Path | None = None
     """Where worker processes write the pages they render (build, big sites, no cache)."""
     reads: dict[Path, FolderBytes] = dataclasses.field(default_factory=dict)
-    """With a cache: each treatment folder as read for its key, so exactly those bytes are parsed."""
+    """With a cache: each treatment folder as read for its key."""
 
 
 def _treatment(folder: Path, job: _Job) -> TreatmentResult:
@@ -185,23 +185,16 @@ def _environment(layouts: Path, cache: BuildCache | None) -> tuple[jinja2.Enviro
 
 
 def _shared_key(tree: ContentTree, layouts_key: bytes, today: datetime.date, render: bool) -> bytes:
-    """Return a hash of everything a treatment's result depends on besides its own folder.
-
-    The site-wide files are hashed as the loader read them, never read again: a save
-    between the two reads would store a result made from the old bytes under the new key.
-    """
+    """Return a hash of what a treatment's result depends on besides its folder; site files as the loader read them (not again)."""
     parts: list[bytes | str] = [str(tree.root.absolute()), str(Path.cwd()), today.isoformat(), str(render), layouts_key, str(tree.policy_failed)]
-    read = tree.read
-    assert read is not None  # load_site_files always says what it read
-    return digest([*parts, *sorted(read.missing), "\0", *(part for name in sorted(read.files) for part in (name, read.files[name]))])
+    return digest([*parts, *(tree.read.contents() if tree.read is not None else [])])
 
 
 def _results(folders: list[Path], job: _Job, cache: BuildCache | None) -> list[TreatmentResult]:
     if cache is None:
         return _run(folders, job)
-    reads = [read_treatment(f, job.root) for f in folders]
-    parts = [None if r is None else r.key_parts() for r in reads]
-    keys = [None if p is None else digest([job.key, *p]) for p in parts]
+    reads = [read_treatment(f, job.root) for f in folders]  # parsed as read: the key is of the bytes parsed
+    keys = [digest([job.key, *p]) if r is not None and (p := r.key_parts()) is not None else None for r in reads]
     job = dataclasses.replace(job, reads={f: r for f, r in zip(folders, reads, strict=True) if r is not None})
     return cache.results.recall(keys, lambda missing: _run([folders[i] for i in missing], job))
 

@@ -205,11 +205,12 @@ def serve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         return 2
     with server:
         cache, shown = BuildCache(), set[Diagnostic]()
+        # made (and its first look at the files taken) before the first build: a save during it is a change
+        watcher = Watcher((args.content, args.layouts), lambda: server.preview.publish(rebuild(args, stdout, cache, shown)))
         server.preview.publish(rebuild(args, stdout, cache, shown))
         if not out.is_dir():
             print("error: no site to serve yet; fix the errors above and run again", file=stderr)
             return 1
-        watcher = Watcher((args.content, args.layouts), lambda: server.preview.publish(rebuild(args, stdout, cache, shown)))
         thread = watcher.start()
         url = f"http://{args.host if ':' not in args.host else f'[{args.host}]'}:{server.server_port}/"
         print(f"serving {display_path(out)} on {url} (Ctrl-C to stop)", file=stdout, flush=True)
