@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -89,6 +90,9 @@ def get(url: str, timeout: float = 10) -> str | None:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             return str(response.read().decode())
+    except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the response open: left to the collector, a ResourceWarning
+        return None
     except OSError:
         return None
 

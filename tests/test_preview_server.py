@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ def head_and_body(reply: bytes) -> tuple[str, dict[str, str], bytes]:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Served:  # type: ignore[misc]
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     with serving(tmp_path_factory.mktemp("served")) as running:
         yield running
         assert "Traceback" not in running.log
@@ -55,7 +56,7 @@ def test_long_and_odd_paths_are_404_without_a_traceback(served: Served, path: st
     assert "Traceback" not in served.log
 
 
-@pytest.mark.parametrize("origin", ["https://evil.example", f"http://127.0.0.1:{8000}"])
+@pytest.mark.parametrize("origin", ["https://evil.example", "http://127.0.0.1:8000", "null"])
 def test_a_websocket_handshake_is_refused_whatever_its_origin(served: Served, origin: str) -> None:
     """livereload's websocket accepted any origin and told it every edited file's path; there is no websocket now."""
     request = (
