@@ -74,6 +74,19 @@ class Handler(BaseHTTPRequestHandler):
         """Log nothing: the terminal is for rebuilds, and a flood of requests must not flood it."""
 
 
+class _Slot:
+    """One connection's place among the server's slots, given back exactly once whoever gives it back."""
+
+    def __init__(self, slots: threading.BoundedSemaphore) -> None:
+        self._slots, self._lock, self._held = slots, threading.Lock(), True
+
+    def release(self) -> None:
+        with self._lock:
+            if self._held:
+                self._held = False
+                self._slots.release()
+
+
 class PreviewServer(ThreadingHTTPServer):
     """A thread per connection, at most `limit` at once; the rest are closed as they arrive."""
 
@@ -103,17 +116,19 @@ class PreviewServer(ThreadingHTTPServer):
         if not self.slots.acquire(blocking=False):
             self.shutdown_request(request)
             return
+        slot = _Slot(self.slots)
+        thread = threading.Thread(target=self._answer, args=(request, client_address, slot), daemon=True)
         try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self.slots.release()
+            thread.start()
+        except BaseException:  # Ctrl-C or SIGTERM can land here after the thread started: release once, and go on raising
+            slot.release()
             raise
 
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
+    def _answer(self, request: Any, client_address: Any, slot: _Slot) -> None:
         try:
-            super().process_request_thread(request, client_address)
+            self.process_request_thread(request, client_address)
         finally:
-            self.slots.release()
+            slot.release()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Say in one line why a request could not be answered; a client that left is not news."""
@@ -178,6 +193,16 @@ def rebuild(args: argparse.Namespace, stdout: TextIO, cache: BuildCache | None =
     return tuple(format_text(d) for d in outcome.diagnostics if d.severity == "error")
 
 
+def _rebuild_or_say_why(args: argparse.Namespace, stdout: TextIO, cache: BuildCache, shown: set[Diagnostic]) -> tuple[str, ...]:
+    """Return rebuild's problems; whatever else goes wrong (the working folder deleted) is one line, and the watcher goes on."""
+    try:
+        return rebuild(args, stdout, cache, shown)
+    except Exception as exc:
+        problem = f"error: could not rebuild: {type(exc).__name__}: {exc}"
+        print(problem, file=stdout, flush=True)
+        return (problem,)
+
+
 def _print_diagnostics(diagnostics: tuple[Diagnostic, ...], fmt: str, stdout: TextIO, shown: set[Diagnostic] | None) -> int:
     """Print each diagnostic but the notes printed before; return how many notes were left out."""
     repeated = 0
@@ -206,7 +231,7 @@ def serve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     with server:
         cache, shown = BuildCache(), set[Diagnostic]()
         # made (and its first look at the files taken) before the first build: a save during it is a change
-        watcher = Watcher((args.content, args.layouts), lambda: server.preview.publish(rebuild(args, stdout, cache, shown)))
+        watcher = Watcher((args.content, args.layouts), lambda: server.preview.publish(_rebuild_or_say_why(args, stdout, cache, shown)))
         server.preview.publish(rebuild(args, stdout, cache, shown))
         if not out.is_dir():
             print("error: no site to serve yet; fix the errors above and run again", file=stderr)

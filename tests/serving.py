@@ -63,6 +63,7 @@ def big_content(root: Path, treatments: int) -> Path:
 @contextlib.contextmanager
 def serving(root: Path, *args: str, files: int | None = None, content: Path | None = None) -> Iterator[Served]:
     """Run serve over root/content (the valid fixture unless content is given) until the block ends; files: a descriptor limit."""
+    root.mkdir(parents=True, exist_ok=True)
     if content is None:
         shutil.copytree(FIXTURES / "valid" / "content", root / "content")
     port = free_port()
@@ -82,7 +83,12 @@ def serving(root: Path, *args: str, files: int | None = None, content: Path | No
             yield served
         finally:
             proc.terminate()
-            proc.wait(timeout=60)
+            try:
+                assert proc.wait(timeout=60) == 0, "serve did not stop cleanly on SIGTERM"
+            finally:
+                if proc.poll() is None:  # never left running after the test
+                    proc.kill()
+                    proc.wait()
 
 
 def get(url: str, timeout: float = 10) -> str | None:

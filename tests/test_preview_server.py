@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from clinicsite.serve import PreviewServer
 from tests.conftest import run_cli
 from tests.serving import PAGE, Served, free_port, get, serving, slow_layouts, wait_for
 
@@ -106,7 +110,7 @@ def test_300_idle_connections_under_a_256_descriptor_limit_neither_stop_it_nor_f
 
 def test_requests_are_answered_from_the_last_site_while_a_long_rebuild_runs(tmp_path: Path) -> None:
     """A 15 s rebuild once held requests for 12.6 s: rebuilds ran on the server's only thread."""
-    layouts = slow_layouts(tmp_path, 12_000_000)
+    layouts = slow_layouts(tmp_path, 6_000_000)
     with serving(tmp_path, "--layouts", str(layouts)) as running:
         site = running.root / "content/site.yaml"
         site.write_text(site.read_text().replace("name: ", "name: Renamed ", 1))
@@ -135,3 +139,51 @@ def test_usage_errors_exit_2_with_a_message(tmp_path: Path, monkeypatch: pytest.
         assert run_cli("serve", "--port", bad).code == 2
         assert f"'{bad}' is not a port" in capsys.readouterr().err  # argparse prints to sys.stderr
     assert not (tmp_path / "site").exists()
+
+
+def flood(port: int, stop: threading.Event) -> None:
+    while not stop.is_set():
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+
+
+def test_sigterm_during_a_flood_of_connections_stops_it_cleanly(tmp_path: Path) -> None:
+    """A SIGTERM that landed while a connection's thread was starting was once swallowed: serve ran on, orphaned."""
+    for attempt in range(3):
+        with serving(tmp_path / str(attempt)) as running:
+            stop = threading.Event()
+
+            threads = [threading.Thread(target=flood, args=(running.port, stop)) for _ in range(4)]
+            for thread in threads:
+                thread.start()
+            time.sleep(0.5)
+            running.proc.terminate()
+            try:
+                assert running.proc.wait(timeout=30) == 0, running.log
+            finally:
+                stop.set()
+                for thread in threads:
+                    thread.join()
+        assert "Traceback" not in running.log and "Semaphore" not in running.log, running.log
+
+
+def test_an_interrupt_while_a_connection_thread_starts_is_raised_not_swallowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The slot was given back twice (thread and handler): the ValueError replaced the KeyboardInterrupt, so serve ran on."""
+    server = PreviewServer(("127.0.0.1", 0), socket.AF_INET, 4, io.StringIO())
+    start = threading.Thread.start
+
+    def start_then_interrupt(thread: threading.Thread) -> None:
+        start(thread)
+        thread.join()  # the connection is answered and its slot given back before the signal lands
+        raise KeyboardInterrupt
+
+    ours, theirs = socket.socketpair()
+    try:
+        monkeypatch.setattr(threading.Thread, "start", start_then_interrupt)
+        with pytest.raises(KeyboardInterrupt):
+            server.process_request(ours, ("127.0.0.1", 1))
+        monkeypatch.undo()
+        assert [server.slots.acquire(blocking=False) for _ in range(5)] == [True] * 4 + [False]  # every slot back, once
+    finally:
+        theirs.close()
+        server.server_close()
