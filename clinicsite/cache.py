@@ -9,7 +9,6 @@ be found. Only results used by the last build are kept, so memory stays bounded.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -29,27 +28,6 @@ def digest(parts: Iterable[bytes | str]) -> bytes:
         hasher.update(len(data).to_bytes(8, "little"))
         hasher.update(data)
     return hasher.digest()
-
-
-def _entries(folder: Path) -> list[os.DirEntry[str]] | None:
-    """Return folder's entries sorted by name; None when it holds a link (its target may change unseen)."""
-    with os.scandir(folder) as scan:
-        entries = sorted(scan, key=lambda e: e.name)
-    return None if any(e.is_symlink() for e in entries) else entries
-
-
-def folder_digest(folder: Path) -> bytes | None:
-    """Return a hash of the names and bytes of the files in folder (one level); None when it cannot be trusted."""
-    entries = None if folder.is_symlink() else _entries(folder)
-    if entries is None:
-        return None
-    parts: list[bytes | str] = [str(folder)]
-    for entry in entries:
-        parts.append(entry.name + ("/" if entry.is_dir() else ""))
-        if entry.is_file():
-            with open(entry.path, "rb") as file:
-                parts.append(file.read())
-    return digest(parts)
 
 
 def tree_digest(folder: Path) -> bytes:

@@ -33,6 +33,12 @@ def _date(text: str) -> datetime.date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date written YYYY-MM-DD") from None
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port; use a number from 1 to 65535 (0: any free port)")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--content", type=Path, default=Path("content"), help="content folder (default: content)")
@@ -47,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--publish", action="store_true", help="the deploy build: refuse placeholder clinic details and placeholder reviewers")
     sub.add_parser("check", parents=[common], help="check the content and layouts; write nothing")
     serve = sub.add_parser("serve", parents=[common], help="build, serve on 127.0.0.1 and rebuild on changes")
-    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve.add_argument("--port", type=_port, default=8000, help="port, 0 for any free one (default: 8000)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     serve.add_argument("--open", action="store_true", help="open the site in the default browser")
     schema = sub.add_parser("schema", help="write JSON Schema files for the content and map them for editors")

@@ -46,6 +46,8 @@ class ContentTree:
     """policy.yaml when present and loaded cleanly."""
     policy_failed: bool = False
     """True when policy.yaml exists but did not load; its problems are already reported."""
+    read: FolderBytes | None = None
+    """The site-wide files as read, once: a cache key made from these is made from what was parsed."""
 
 
 def display_path(path: Path) -> str:
@@ -57,8 +59,8 @@ def display_path(path: Path) -> str:
         return absolute.as_posix()
 
 
-def load_file(path: Path, root: Path, real_folder: bool = False) -> tuple[Document | None, list[Diagnostic]]:
-    """Return the document in one content file, refusing links out of root and huge files.
+def read_file(path: Path, root: Path, real_folder: bool = False) -> tuple[bytes | None, list[Diagnostic]]:
+    """Return the bytes of one content file, refusing links out of root and huge files.
 
     real_folder: path's folder is known to lie inside root, so only a link at path itself
     could lead out (one lstat instead of resolving the whole path twice: 12 a treatment).
@@ -71,15 +73,26 @@ def load_file(path: Path, root: Path, real_folder: bool = False) -> tuple[Docume
         if size > MAX_FILE_BYTES:
             message = f"the file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}; split it or remove content"
             return None, [error(Location(shown), "yaml-too-large", message)]
-        data = path.read_bytes()
+        return path.read_bytes(), []
     except (OSError, RuntimeError) as exc:  # RuntimeError: Python 3.11's "Symlink loop"
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "it is a link that leads back to itself"
         message = f"the file cannot be read ({reason}); check its permissions or replace it with the file itself"
         return None, [error(Location(shown), "content-unreadable", message)]
+
+
+def parse_file(data: bytes, path: Path) -> tuple[Document | None, list[Diagnostic]]:
+    """Return the document in bytes read from path (named in diagnostics), or its problems."""
+    shown = display_path(path)
     text, problems = decode(data, shown)
     if text is None:
         return None, problems
     return parse_yaml(text, shown)
+
+
+def load_file(path: Path, root: Path, real_folder: bool = False) -> tuple[Document | None, list[Diagnostic]]:
+    """Return the document in one content file (read_file, then parse_file)."""
+    data, problems = read_file(path, root, real_folder)
+    return (None, problems) if data is None else parse_file(data, path)
 
 
 def _visible(folder: Path) -> Iterator[Path]:
@@ -96,23 +109,47 @@ def _unexpected(entry: Path, expected: tuple[str, ...], kind: str) -> Diagnostic
     return error(Location(display_path(entry)), "content-unexpected-file", f"unexpected {'folder' if entry.is_dir() else 'file'} '{entry.name}'{hint}")
 
 
-def _load_named(folder: Path, root: Path, names: tuple[str, ...], real_folder: bool = False) -> tuple[dict[str, Document], bool, list[Diagnostic]]:
-    documents: dict[str, Document] = {}
+@dataclass(frozen=True)
+class FolderBytes:
+    """Expected files of one folder, each read once: what is parsed is exactly what a cache key hashes."""
+
+    folder: Path
+    files: dict[str, bytes]
+    """The bytes of each expected file that was read."""
+    missing: tuple[str, ...]
+    """Expected files that are not there (or not regular files)."""
+    problems: tuple[Diagnostic, ...]
+    """Files refused while reading (too large, linking out); they are neither read nor missing."""
+    entries: tuple[tuple[str, bool, bool], ...] = ()
+    """For a treatment folder: each visible entry as (name, is a folder, is a link)."""
+
+    def key_parts(self) -> list[bytes | str] | None:
+        """Return what identifies everything parsed from this folder; None when a link or a refusal makes it untrustworthy."""
+        if self.problems or any(link for _, _, link in self.entries):
+            return None
+        names = [f"{name}{'/' * is_dir}" for name, is_dir, _ in self.entries]
+        return [str(self.folder), *names, "\0", *self.contents()]
+
+    def contents(self) -> list[bytes | str]:
+        """Return the name and bytes of each expected file read, and the names of those missing."""
+        return [*sorted(self.missing), "\0", *(part for name in sorted(self.files) for part in (name, self.files[name]))]
+
+
+def read_folder(folder: Path, root: Path, names: tuple[str, ...], real_folder: bool = False) -> FolderBytes:
+    """Return the named files of folder read once, and what was refused."""
+    files: dict[str, bytes] = {}
+    missing: list[str] = []
     problems: list[Diagnostic] = []
-    complete = True
     for name in names:
         path = folder / name
         if not path.is_file():
-            problems.append(error(Location(display_path(path)), "content-missing-file", _missing(path)))
-            complete = False
+            missing.append(name)
             continue
-        document, found = load_file(path, root, real_folder)
+        data, found = read_file(path, root, real_folder)
         problems += found
-        if document is None or found:  # a document that did not load cleanly is not validated
-            complete = False
-        else:
-            documents[name] = document
-    return documents, complete, problems
+        if data is not None:
+            files[name] = data
+    return FolderBytes(folder, files, tuple(missing), tuple(problems))
 
 
 def _missing(path: Path) -> str:
@@ -124,21 +161,50 @@ def _missing(path: Path) -> str:
     return f"missing file '{path.name}'; create it (see README: content format)"
 
 
-def load_treatment(folder: Path, root: Path) -> tuple[TreatmentFiles | None, list[Diagnostic]]:
-    """Return one treatment folder's documents (None when the folder itself is refused) and its problems."""
+def _parse_named(read: FolderBytes, names: tuple[str, ...], optional: tuple[str, ...] = ()) -> tuple[dict[str, Document], bool, list[Diagnostic]]:
+    """Return the documents of names (required) and optional (only when present), whether every required one parsed, and the problems."""
+    documents: dict[str, Document] = {}
+    problems = list(read.problems)
+    complete = not read.problems
+    for name in (*names, *(n for n in optional if n not in read.missing)):
+        path = read.folder / name
+        if name in read.missing:
+            problems.append(error(Location(display_path(path)), "content-missing-file", _missing(path)))
+            complete = False
+        elif name in read.files:
+            document, found = parse_file(read.files[name], path)
+            problems += found
+            if document is None or found:  # a document that did not load cleanly is not validated
+                complete = complete and name in optional
+            else:
+                documents[name] = document
+    return documents, complete, problems
+
+
+def read_treatment(folder: Path, root: Path) -> FolderBytes | None:
+    """Return one treatment folder's entries and expected files, read once; None when the folder itself is refused."""
+    if not SLUG.fullmatch(folder.name) or not folder.resolve().is_relative_to(root.resolve()):
+        return None
+    entries = tuple((e.name, e.is_dir(), e.is_symlink()) for e in _visible(folder))
+    # the sign-off record is read (and keyed) with the page's files: it decides whether the page is a draft
+    return dataclasses.replace(read_folder(folder, root, (*TREATMENT_FILES, SIGN_OFFS_FILE), real_folder=True), entries=entries)
+
+
+def load_treatment(folder: Path, root: Path, read: FolderBytes | None = None) -> tuple[TreatmentFiles | None, list[Diagnostic]]:
+    """Return one treatment folder's documents (None when the folder itself is refused) and its problems.
+
+    read: the folder as read_treatment read it (by the caller that keyed a cache on it); read now when None.
+    """
     shown = Location(display_path(folder))
     if not SLUG.fullmatch(folder.name):
         message = f"treatment folder '{folder.name}' is not a valid slug; use lowercase letters, digits and single hyphens, e.g. 'chemical-peel'"
         return None, [error(shown, "slug-format", message)]
-    if not folder.resolve().is_relative_to(root.resolve()):
+    read = read or read_treatment(folder, root)
+    if read is None:
         return None, [error(shown, "content-outside", "this folder links outside the content folder; replace the link with the folder itself")]
-    expected = (*TREATMENT_FILES, SIGN_OFFS_FILE)
-    problems = [_unexpected(e, expected, "files") for e in _visible(folder) if e.name not in expected]
-    documents, complete, found = _load_named(folder, root, TREATMENT_FILES, real_folder=True)
-    if (folder / SIGN_OFFS_FILE).is_file():  # optional: a page never signed off has none
-        signed, _, more = _load_named(folder, root, (SIGN_OFFS_FILE,), real_folder=True)
-        documents |= signed
-        found += more
+    expected = (*TREATMENT_FILES, SIGN_OFFS_FILE)  # sign-offs.yaml is optional: a page never signed off has none
+    problems = [_unexpected(folder / name, expected, "files") for name, _, _ in read.entries if name not in expected]
+    documents, complete, found = _parse_named(read, TREATMENT_FILES, (SIGN_OFFS_FILE,))
     return TreatmentFiles(folder.name, documents, complete and not problems), problems + found
 
 
@@ -166,9 +232,10 @@ def load_site_files(root: Path) -> tuple[ContentTree, list[Diagnostic]]:
     problems = [_unexpected(e, expected, "entries") for e in _visible(root) if e.name not in expected]
     # a dangling link or a folder named policy.yaml is reported, never skipped: the clinic's rules would vanish
     present = tuple(name for name in OPTIONAL_SITE_FILES if (root / name).exists() or (root / name).is_symlink())
-    documents, _, found = _load_named(root, root, SITE_FILES + present)
+    read = read_folder(root, root, SITE_FILES + present)
+    documents, _, found = _parse_named(read, SITE_FILES + present)
     policy = documents.get("policy.yaml")
-    tree = ContentTree(root, documents.get("site.yaml"), documents.get("sources.yaml"), (), policy, bool(present) and policy is None)
+    tree = ContentTree(root, documents.get("site.yaml"), documents.get("sources.yaml"), (), policy, bool(present) and policy is None, read)
     return tree, problems + found
 
 
@@ -186,4 +253,16 @@ def load_content(root: Path) -> tuple[ContentTree, list[Diagnostic]]:
     return dataclasses.replace(tree, treatments=tuple(treatments)), problems
 
 
-__all__ = ["ContentTree", "Document", "TreatmentFiles", "display_path", "load_content", "load_site_files", "load_treatment", "parse_yaml", "treatment_folders"]
+__all__ = [
+    "ContentTree",
+    "Document",
+    "FolderBytes",
+    "TreatmentFiles",
+    "display_path",
+    "load_content",
+    "load_site_files",
+    "load_treatment",
+    "parse_yaml",
+    "read_treatment",
+    "treatment_folders",
+]

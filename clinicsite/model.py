@@ -274,9 +274,14 @@ class SiteInfo(Record):
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
-    """Return the same day `months` later, clamped to the month's last day."""
+    """Return the same day `months` later, clamped to the month's last day, and to the last day a date can hold.
+
+    A review dated near the end of year 9999 would otherwise make the date type overflow.
+    """
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
+    if year > datetime.MAXYEAR:
+        return datetime.date.max
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 

@@ -29,10 +29,10 @@ from typing import Literal
 
 import jinja2
 
-from clinicsite.cache import BuildCache, digest, folder_digest, tree_digest
+from clinicsite.cache import BuildCache, digest, tree_digest
 from clinicsite.citations import cite_treatment
 from clinicsite.diagnostics import Diagnostic, sort_diagnostics
-from clinicsite.loader import ContentTree, load_site_files, load_treatment, treatment_folders
+from clinicsite.loader import ContentTree, FolderBytes, load_site_files, load_treatment, read_treatment, treatment_folders
 from clinicsite.model import Site, Treatment
 from clinicsite.output import Staged, WriteResult, lock, open_stage, put, write_site
 from clinicsite.render import File, compile_layouts, fresh_memos, make_environment, render_assets, render_page
@@ -107,6 +107,8 @@ class _Job:
     """Preview builds: a page changed since its sign-off renders as a draft instead of failing."""
     publish: bool = False
     """The deploy build: placeholder clinic details and placeholder reviewers' sign-offs are errors."""
+    reads: dict[Path, FolderBytes] = dataclasses.field(default_factory=dict)
+    """With a cache: each treatment folder as read for its key."""
 
 
 #: What a draft may lack: in a preview build these are warnings, and the page carries the draft banner.
@@ -119,7 +121,7 @@ def _as_drafts(problems: list[Diagnostic]) -> list[Diagnostic]:
 
 def _treatment(folder: Path, job: _Job) -> TreatmentResult:
     """Return one treatment folder loaded, validated and, when it and the site are valid, rendered."""
-    files, problems = load_treatment(folder, job.root)
+    files, problems = load_treatment(folder, job.root, job.reads.get(folder))
     if files is None:
         return TreatmentResult(tuple(problems), "refused")
     treatment, found = validate_treatment(files, job.facts)
@@ -198,16 +200,17 @@ def _environment(layouts: Path, cache: BuildCache | None) -> tuple[jinja2.Enviro
 
 
 def _shared_key(tree: ContentTree, layouts_key: bytes, today: datetime.date, render: bool, drafts: bool) -> bytes:
-    """Return a hash of everything a treatment's result depends on besides its own folder."""
-    site_files = [tree.root / name for name in ("site.yaml", "sources.yaml", "policy.yaml")]
-    parts: list[bytes | str] = [str(tree.root.absolute()), str(Path.cwd()), today.isoformat(), str(render), str(drafts), layouts_key]
-    return digest([*parts, *(p.read_bytes() if p.is_file() else b"\0absent" for p in site_files)])
+    """Return a hash of what a treatment's result depends on besides its folder; site files as the loader read them (not again)."""
+    parts: list[bytes | str] = [str(tree.root.absolute()), str(Path.cwd()), today.isoformat(), str(render), str(drafts), layouts_key, str(tree.policy_failed)]
+    return digest([*parts, *(tree.read.contents() if tree.read is not None else [])])
 
 
 def _results(folders: list[Path], job: _Job, cache: BuildCache | None) -> list[TreatmentResult]:
     if cache is None:
         return _run(folders, job)
-    keys = [(lambda d: None if d is None else digest([job.key, d]))(folder_digest(f)) for f in folders]
+    reads = [read_treatment(f, job.root) for f in folders]  # parsed as read: the key is of the bytes parsed
+    keys = [digest([job.key, *p]) if r is not None and (p := r.key_parts()) is not None else None for r in reads]
+    job = dataclasses.replace(job, reads={f: r for f, r in zip(folders, reads, strict=True) if r is not None})
     return cache.results.recall(keys, lambda missing: _run([folders[i] for i in missing], job))
 
 

@@ -37,9 +37,6 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 #: plugins. JSON-LD is a data block, never executed, so script-src does not apply to it.
 #: (frame-ancestors is ignored in a meta element; a host that can should send it as a header.)
 CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'"
-#: The preview server (`serve`) only, in its responses: its live-reload client is an inline
-#: script it adds to every page. Files on disk always carry CSP.
-DEV_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,16 @@ def test_wrong_shapes_anywhere_are_located(project: Path, cli: Callable[..., Res
     assert not (project / "pwned").exists()
 
 
+@pytest.mark.parametrize(("today", "rule", "code"), [(None, "review-future", 1), ("9999-12-31", "review-due", 0)])
+def test_a_review_dated_in_year_9999_is_located_not_a_crash(project: Path, cli: Callable[..., Result], today: str | None, rule: str, code: int) -> None:
+    """The next review of a page reviewed late in 9999 is the last day a date can hold, not an overflow."""
+    record = project / "content/treatments/sample-treatment/sign-offs.yaml"
+    record.write_text(record.read_text().replace('date: "2026-01-31"', 'date: "9999-12-01"'))
+    result = cli("build", *(["--today", today] if today else []))
+    assert result.code == code, result.err
+    assert any(line.startswith("content/treatments/sample-treatment/sign-offs.yaml:") and line.endswith(f"[{rule}]") for line in result.lines), result.lines
+
+
 # --- SIGKILL during a large build ------------------------------------------------------------
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from bench.generate import generate
-from clinicsite import pipeline
+from clinicsite import loader, pipeline
 from clinicsite.cache import BuildCache
 from clinicsite.diagnostics import format_text
 from tests.conftest import TODAY
@@ -98,3 +101,47 @@ def test_a_cache_used_for_another_output_folder_writes_that_folder_whole(tmp_pat
     pipeline.build(content, tmp_path / "b" / "site", today=TODAY, cache=cache, drafts=True)
     assert snapshot(tmp_path / "b" / "site") == snapshot(tmp_path / "a" / "site")
     assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["site"]
+
+
+def test_a_site_file_saved_during_a_rebuild_never_leaves_pages_stale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 19: site.yaml saved just after the loader read it; the key must be made from the bytes parsed."""
+    content = generate(tmp_path, 2, TODAY)
+    out, cache = tmp_path / "site", BuildCache()
+    site = content / "site.yaml"
+    pipeline.build(content, out, today=TODAY, cache=cache)
+    _edit(site, "name: ", "name: Clinic A ")
+    parse = loader.parse_yaml
+
+    def save_while_parsing(text: str, shown: str) -> Any:
+        if shown.endswith("/site.yaml") and "Clinic A" in site.read_text():
+            _edit(site, "Clinic A", "Clinic B")  # lands after the read, before the key is made
+        return parse(text, shown)
+
+    monkeypatch.setattr(loader, "parse_yaml", save_while_parsing)
+    pipeline.build(content, out, today=TODAY, cache=cache)
+    monkeypatch.setattr(loader, "parse_yaml", parse)
+    assert "Clinic B" in site.read_text()
+    _same_as_fresh(content, pipeline.DEFAULT_LAYOUTS, out, cache, tmp_path)  # the rebuild the save triggers
+    assert b"Clinic B" in (out / PAGE).read_bytes()
+
+
+def test_a_treatment_saved_during_a_rebuild_and_saved_back_never_leaves_its_page_stale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 19: a folder saved between being hashed and being parsed, then saved back."""
+    content = generate(tmp_path, 2, TODAY)
+    out, cache = tmp_path / "site", BuildCache()
+    benefits = content / "treatments/treatment-0002/benefits.yaml"
+    pipeline.build(content, out, today=TODAY, cache=cache)
+    original = benefits.read_text()
+    run = pipeline._run
+
+    def save_before_running(folders: list[Path], job: Any) -> Any:
+        _edit(benefits, "In cohort", "Saved mid-build: in cohort")
+        return run(folders, job)
+
+    _edit(benefits, "In cohort", "First: in cohort")
+    monkeypatch.setattr(pipeline, "_run", save_before_running)
+    pipeline.build(content, out, today=TODAY, cache=cache)
+    monkeypatch.setattr(pipeline, "_run", run)
+    benefits.write_text(original.replace("In cohort", "First: in cohort", 1))  # saved back, as it was when hashed
+    _same_as_fresh(content, pipeline.DEFAULT_LAYOUTS, out, cache, tmp_path)
+    assert b"First: in cohort" in (out / PAGE).read_bytes() and b"Saved mid-build" not in (out / PAGE).read_bytes()
