@@ -16,9 +16,10 @@ from clinicsite.diagnostics import Diagnostic, error, note, policy_finding, warn
 from clinicsite.documents import Document, Path_
 from clinicsite.model import HUMAN_EVIDENCE, Claim, Faq, Item, Reviewed, SiteInfo, Source, Treatment
 from clinicsite.policy import ActivePolicy, insensitive
+from clinicsite.sentences import sentences
 
 #: Rules a claim's allow entry may name besides the policy's.
-EVIDENCE_RULES = frozenset({"evidence-weak", "number-locator"})
+EVIDENCE_RULES = frozenset({"evidence-weak", "number-locator", "claim-sentences"})
 #: How many days before the next review is due `check` starts warning.
 REVIEW_WARNING_DAYS = 30
 
@@ -66,13 +67,25 @@ def _evidence_findings(name: str, claim: Claim, sources: dict[str, Source]) -> I
         )
 
 
+def _sentence_findings(claim: Claim) -> Iterator[Finding]:
+    found = sentences(claim.text)
+    if len(found) > 1:
+        second = found[1] if len(found[1]) <= 40 else found[1][:40].rstrip() + "…"
+        yield Finding(
+            "claim-sentences",
+            "error",
+            f"this claim holds {len(found)} sentences (the second starts '{second}'); "
+            "make each sentence its own claim, citing the sources that support that sentence",
+        )
+
+
 def _policy_findings(text: str, policy: ActivePolicy) -> Iterator[Finding]:
     for match in policy.matches(text):
         yield Finding(match.rule.id, match.rule.severity, f"'{match.words}': {match.rule.message} (why: {match.rule.why})")
 
 
 def _claim_problems(doc: Document, name: str, path: Path_, claim: Claim, sources: dict[str, Source], policy: ActivePolicy) -> Iterator[Diagnostic]:
-    findings = [*_policy_findings(claim.text, policy), *_evidence_findings(name, claim, sources)]
+    findings = [*_policy_findings(claim.text, policy), *_evidence_findings(name, claim, sources), *_sentence_findings(claim)]
     if not findings and not claim.allow:  # nearly every claim: nothing to locate
         return
     at = doc.locate((*path, "text"))

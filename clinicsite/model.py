@@ -238,6 +238,8 @@ class SiteInfo(Record):
     """Months after a review when the next one is due."""
     reviewers: Annotated[list[Reviewer], Field(min_length=1)]
     """Clinicians who may sign pages off."""
+    reading_grade: Annotated[float, Field(ge=1, le=18)] = 6
+    """Highest Flesch-Kincaid grade a page section may read at before `check` warns (6: a reading age of about 11)."""
 
     def next_review(self, reviewed_on: datetime.date) -> datetime.date:
         """Return the day a page reviewed on reviewed_on is due for its next review."""
