@@ -105,7 +105,7 @@ def reading_problems(grades: tuple[SectionGrade, ...], documents: dict[str, Docu
         warning(
             documents[g.name].locate(g.first),
             "reading-level",
-            f"the {g.section} read at grade {g.grade} (Flesch-Kincaid), above the clinic's target of {target:g} (site.yaml "
+            f"the section '{g.section}' reads at grade {g.grade} (Flesch-Kincaid), above the clinic's target of {target:g} (site.yaml "
             "reading_grade); use shorter sentences and everyday words, and explain a medical term where it first appears",
         )
         for g in grades

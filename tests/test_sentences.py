@@ -85,3 +85,21 @@ def test_site_reading_grade_sets_the_target(project: Path, cli: Callable[..., Re
     site = project / "content/site.yaml"
     site.write_text(site.read_text() + "reading_grade: 30\n")
     assert not any(line.endswith("[reading-level]") for line in cli("check").lines)
+
+
+def test_claims_policy_runs_on_headings_as_on_claims(write: Callable[[dict[str, str]], None], cli: Callable[..., Result]) -> None:
+    """Issue 18: a heading makes no claim, so a promise in one is refused like one in a claim."""
+    write(
+        {
+            "content/treatments/sample-treatment/mechanism.yaml": """
+                - id: step-one
+                  title: Guaranteed smoother skin
+                  claims:
+                    - text: The first step happens.
+                      cite: [agency-page, jones-2019]
+            """
+        }
+    )
+    result = cli("check")
+    assert result.code == 1
+    assert any(line.startswith("content/treatments/sample-treatment/mechanism.yaml:2:10: error:") and line.endswith("[guarantee]") for line in result.lines)
