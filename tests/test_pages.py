@@ -32,7 +32,7 @@ from tests.conftest import BuiltSite
 #: A treatment page's HTML plus its CSS, uncompressed.
 # "under 120 KB", the stricter, decimal reading. It was 60 KB until issue 18 made every
 # claim one sentence with its own citation marks (84 claims became over 200) and added the
-# safety sections and their 20 sources: 96 KB for microneedling.
+# safety sections and their 20 sources: 97 KB for microneedling.
 MAX_PAGE_BYTES = 120_000
 
 
