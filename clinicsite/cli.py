@@ -168,6 +168,9 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             print(f"{display_path(args.out)}: error: {exc}", file=stderr)
             return EXIT_USAGE
     report(outcome, args.format, stdout)
+    if args.command == "check":
+        for g in outcome.grades:
+            print(f"{g.path}: reading grade {g.grade} ({g.section}, {g.words} words, Flesch-Kincaid)", file=stderr)
     print(_summary(outcome, "checked" if args.command == "check" else "built", time.perf_counter() - started), file=stderr)
     return EXIT_CONTENT if outcome.errors else EXIT_OK
 

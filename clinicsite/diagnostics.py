@@ -46,6 +46,8 @@ RULES: dict[str, str] = {
     "layout-error": "A layout template failed to compile or render.",
     "evidence-weak": "A claim cites only animal studies or web pages: an error in benefits, a warning elsewhere.",
     "number-locator": "A claim quotes a number but none of its citations has a locator saying where the number is.",
+    "claim-sentences": "A claim's text holds more than one sentence; each sentence is its own claim with its own sources.",
+    "reading-level": "A section of a treatment page reads above the clinic's target grade (Flesch-Kincaid; warning).",
     "allow-unknown": "An allow entry names a rule that is not in force.",
     "allow-unused": "An allow entry excuses a rule the claim does not break (warning).",
     "allowed": "A claim breaks a rule its allow entry excuses; the reason is shown to the reviewer (note).",

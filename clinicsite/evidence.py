@@ -19,9 +19,10 @@ from clinicsite.documents import Document, Path_
 from clinicsite.model import HUMAN_EVIDENCE, Claim, Source
 from clinicsite.plaintext import invisible_characters, mixed_script_words, normalise, read_claim
 from clinicsite.policy import ActivePolicy, insensitive
+from clinicsite.sentences import sentences
 
 #: Rules a claim's allow entry may name besides the policy's.
-EVIDENCE_RULES = frozenset({"evidence-weak", "number-locator"})
+EVIDENCE_RULES = frozenset({"evidence-weak", "number-locator", "claim-sentences"})
 
 _NUMBER = insensitive(
     r"\d+(?:[.,]\d+)*(?:\s?%)?|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|half|dozen)\b"
@@ -67,6 +68,18 @@ def _evidence_findings(name: str, claim: Claim, sources: dict[str, Source], show
         )
 
 
+def _sentence_findings(claim: Claim) -> Iterator[Finding]:
+    found = sentences(claim.text)
+    if len(found) > 1:
+        second = found[1] if len(found[1]) <= 40 else found[1][:40].rstrip() + "…"
+        yield Finding(
+            "claim-sentences",
+            "error",
+            f"this claim holds {len(found)} sentences (the second starts '{second}'); "
+            "make each sentence its own claim, citing the sources that support that sentence",
+        )
+
+
 def _policy_findings(text: str, policy: ActivePolicy) -> Iterator[Finding]:
     for match in policy.matches(text):
         yield Finding(match.rule.id, match.rule.severity, f"'{match.words}': {match.rule.message} (why: {match.rule.why})")
@@ -83,7 +96,7 @@ def hidden_problems(at: Location, text: str) -> Iterator[Diagnostic]:
 
 def _claim_problems(doc: Document, name: str, path: Path_, claim: Claim, sources: dict[str, Source], policy: ActivePolicy) -> Iterator[Diagnostic]:
     shown = read_claim(claim.text)  # the policy judges what the patient reads, not the Markdown
-    findings = [*_policy_findings(shown, policy), *_evidence_findings(name, claim, sources, shown)]
+    findings = [*_policy_findings(shown, policy), *_evidence_findings(name, claim, sources, shown), *_sentence_findings(claim)]
     hidden = () if claim.text.isascii() else tuple(hidden_problems(doc.locate((*path, "text")), claim.text))
     yield from hidden
     if not findings and not claim.allow:  # nearly every claim: nothing to locate

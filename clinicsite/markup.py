@@ -13,6 +13,7 @@ sentence around it still does.
 
 from __future__ import annotations
 
+import html
 import re
 from functools import lru_cache
 
@@ -26,6 +27,7 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title", "hreflang"}, "abbr": {"title"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 _BLOCK = re.compile(r"<(h[1-6]|ul|ol|li|blockquote|pre|hr|table|div)\b")
 _PARAGRAPH = re.compile(r"\A<p>(.*)</p>\Z", re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
 #: Built once: nh3.clean builds its allow-lists anew on every call, more than half its time.
 _CLEANER = nh3.Cleaner(tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES, link_rel="noopener noreferrer")
 
@@ -50,3 +52,12 @@ def render_inline(text: str) -> Markup:
     inner = match.group(1) if match else html
     clean = _CLEANER.clean(inner)
     return Markup(clean.strip())
+
+
+def words_of(text: str) -> str:
+    """Return text's inline Markdown as the plain words a reader sees, for counting them.
+
+    Tags are dropped from cmark's HTML (already made for has_block_markup) without the
+    sanitizer: a raw tag's own words may be counted, which only a count can notice.
+    """
+    return html.unescape(_TAG.sub("", _to_html(text)))

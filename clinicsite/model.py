@@ -267,6 +267,8 @@ class SiteInfo(Record):
     """True while the clinic details are placeholders (the shipped example): every page says so, and `build --publish` refuses to build."""
     signatures_required: bool = False
     """True when every sign-off must be signed with its reviewer's SSH key (`review --key`), which `check` verifies."""
+    reading_grade: Annotated[float, Field(ge=1, le=18)] = 6
+    """Highest Flesch-Kincaid grade a page section may read at before `check` warns (6: a reading age of about 11)."""
 
     def next_review(self, reviewed_on: datetime.date) -> datetime.date:
         """Return the day a page reviewed on reviewed_on is due for its next review."""
@@ -331,6 +333,8 @@ class Signed:
     """The day it was signed."""
     scope: Scope
     """full: the whole page was reviewed; partial: the changes since the previous sign-off were checked."""
+    fingerprint: str = ""
+    """What was signed (clinicsite.fingerprint)."""
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,11 @@ page in memory; `build` is `render_site` plus writing, and writes only when ther
 errors. A file that did not load is not validated; an invalid site
 is not rendered.
 
-Treatments are independent of each other until the index and the sitemap, so each
-treatment folder goes through load, validate, cite, plan and render on its own
-(`_treatment`), against the site-wide facts validated first. Large sites share that
-work across processes; the preview server remembers each treatment's result by a hash
-of its inputs (clinicsite.cache). All three ways run the same function, so they give the
-same files and the same diagnostics.
+Treatments are independent until the index and the sitemap, so each treatment folder
+goes through load, validate, cite, plan and render on its own (`_treatment`), against the
+site-wide facts validated first. Large sites share that work across processes; the
+preview server remembers each result by a hash of its inputs (clinicsite.cache). All
+three ways run the same function, so they give the same files and diagnostics.
 """
 
 from __future__ import annotations
@@ -35,6 +34,7 @@ from clinicsite.diagnostics import Diagnostic, sort_diagnostics
 from clinicsite.loader import ContentTree, FolderBytes, load_site_files, load_treatment, read_treatment, treatment_folders
 from clinicsite.model import Site, Treatment
 from clinicsite.output import Staged, WriteResult, lock, open_stage, put, write_site
+from clinicsite.readability import SectionGrade, reading_problems, section_grades
 from clinicsite.render import File, compile_layouts, fresh_memos, make_environment, render_assets, render_page
 from clinicsite.routes import Listing, listing, site_pages, treatment_page
 from clinicsite.target import refuse_unsafe
@@ -54,14 +54,15 @@ class Outcome:
 
     diagnostics: tuple[Diagnostic, ...]
     site: Site | None
-    """The validated site; None when it has errors, or when its treatments were validated
-    in worker processes (they are not sent back: unpickling one costs more than validating it)."""
+    """The validated site; None when it has errors, or when worker processes validated its treatments."""
     files: tuple[File, ...]
     written: WriteResult | None = None
     staged: tuple[Path, tuple[Staged, ...]] | None = None
     """A big build's stage and the pages its worker processes wrote there; the rest are in files."""
     counts: tuple[int, int] | None = None
     """(treatments, sources) of a site without errors."""
+    grades: tuple[SectionGrade, ...] = ()
+    """The reading level of each section of every valid treatment."""
 
     @property
     def errors(self) -> int:
@@ -87,6 +88,7 @@ class TreatmentResult:
     """The rendered page (Staged once a worker wrote it), or its layout error; None when not rendered."""
     treatment: Treatment | None = None
     """Kept in this process only; None when the result came from a worker."""
+    grades: tuple[SectionGrade, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -130,13 +132,14 @@ def _treatment(folder: Path, job: _Job) -> TreatmentResult:
         return TreatmentResult(tuple(problems), "invalid")
     if job.publish and job.facts.info is not None:
         problems += placeholder_sign_offs(treatment, files, job.facts.info)
-    cited = frozenset(cited_sources(treatment))
+    cited, grades = frozenset(cited_sources(treatment)), section_grades(treatment, files.documents)
     info, sources = job.facts.info, job.facts.sources
+    problems += reading_problems(grades, files.documents, info.reading_grade) if info is not None else []
     if not job.render or info is None or sources is None or any(p.severity == "error" for p in problems):
-        return TreatmentResult(tuple(problems), "valid", cited, treatment=treatment)
+        return TreatmentResult(tuple(problems), "valid", cited, treatment=treatment, grades=grades)
     page = cite_treatment(treatment, sources)
     rendered = render_page(job.env, treatment_page(info, page), job.layouts)
-    return TreatmentResult(tuple(problems), "valid", cited, listing(page), rendered, treatment)
+    return TreatmentResult(tuple(problems), "valid", cited, listing(page), rendered, treatment, grades)
 
 
 _JOB: _Job | None = None  # set in the parent just before forking; workers inherit it
@@ -237,16 +240,17 @@ def _site_files(job: _Job, results: list[TreatmentResult], cache: BuildCache | N
 
 def _outcome(job: _Job, tree: ContentTree, results: list[TreatmentResult], problems: list[Diagnostic], cache: BuildCache | None) -> Outcome:
     problems += [p for r in results for p in r.problems]
-    facts = job.facts
+    facts, grades = job.facts, tuple(g for r in results for g in r.grades)
     if facts.source_list is not None and tree.sources is not None and all(r.state != "invalid" for r in results):
         problems += unused_sources(tree.sources, facts.source_list, set().union(*(r.cited for r in results)))
     if facts.info is None or facts.sources is None or any(p.severity == "error" for p in problems):
-        return Outcome(sort_diagnostics(problems), None, ())
+        return Outcome(sort_diagnostics(problems), None, (), grades=grades)
+    counts = (len(results), len(facts.sources))
     if not job.render:
-        return Outcome(sort_diagnostics(problems), _site(facts, results), (), counts=(len(results), len(facts.sources)))
+        return Outcome(sort_diagnostics(problems), _site(facts, results), (), counts=counts, grades=grades)
     files, found = _site_files(job, results, cache)
     staged = (job.stage, tuple(r.page for r in results if isinstance(r.page, Staged))) if job.stage is not None else None
-    return Outcome(sort_diagnostics(problems + found), _site(facts, results), tuple(files), counts=(len(results), len(facts.sources)), staged=staged)
+    return Outcome(sort_diagnostics(problems + found), _site(facts, results), tuple(files), counts=counts, staged=staged, grades=grades)
 
 
 def _site(facts: SiteFacts, results: list[TreatmentResult]) -> Site | None:

@@ -93,6 +93,8 @@ def _sign(treatment: Treatment, facts: SiteFacts, reviewer: Reviewer, request: R
     if latest is not None and on < latest.date:
         raise ReviewError(f"'{treatment.slug}' was last signed on {latest.date.isoformat()}; a new sign-off cannot be dated {on.isoformat()}")
     now = fingerprint(tuple(parts(treatment)), facts.source_hashes)
+    if latest is not None and (latest.by, latest.date, latest.scope, latest.fingerprint) == (reviewer.id, on, request.scope, now.digest):
+        raise ReviewError(f"{reviewer.name} already signed '{treatment.slug}' as it is on {on.isoformat()} ({request.scope}); nothing to sign")
     record = SignOff(
         by=reviewer.id, date=on, scope=request.scope, fingerprint=record_digest(now.signed, now.sources), signed=list(now.signed), sources=now.sources
     )

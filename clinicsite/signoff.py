@@ -200,7 +200,7 @@ def review(treatment: Treatment, documents: dict[str, Document], records: list[S
     valid = [(k, r) for k, r in enumerate(records) if k not in bad]
     if facts.info.signatures_required:
         valid = _verified(doc, valid, treatment.slug, facts.info, problems)
-    signed = tuple(Signed(r.by, r.date, r.scope) for _, r in valid)
+    signed = tuple(Signed(r.by, r.date, r.scope, r.fingerprint) for _, r in valid)
     fulls = [(k, r) for k, r in valid if r.scope == "full"]
     out = [d for _, d in problems]
     if not fulls:  # a damaged or refused sign-off is reported already

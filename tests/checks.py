@@ -205,6 +205,9 @@ def treatment_problems(page: Page) -> list[str]:
     problems: list[str] = []
     toc = page.root.find("nav", class_="toc")
     targets = [a.attrs.get("href", "") for a in toc.find_all("a")] if toc else []
+    # urgent care, when the page has it, is linked first (issue 18)
+    if targets[:1] == ["#side-effect-urgent-help"] and page.root.find("section", id="side-effect-urgent-help"):
+        targets = targets[1:]
     if targets != [f"#{s}" for s in TOC_SECTIONS]:
         problems.append(f"table of contents links to {targets}, expected {[f'#{s}' for s in TOC_SECTIONS]}")
     for section in TOC_SECTIONS:

@@ -25,7 +25,7 @@ settings.load_profile("ci")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 #: The day every test runs "on", so review-freshness results do not change with the calendar.
-TODAY = datetime.date(2026, 11, 22)
+TODAY = datetime.date(2026, 12, 1)
 PROJECT = Path(__file__).parent.parent
 
 

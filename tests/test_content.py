@@ -12,8 +12,11 @@ import statistics
 import pytest
 
 from clinicsite import shape
+from clinicsite.documents import Document
 from clinicsite.model import Site, Treatment
 from clinicsite.pipeline import check
+from clinicsite.readability import SECTIONS, section_grades
+from clinicsite.sentences import sentences
 from tests.conftest import PROJECT
 
 REVIEW_KINDS = {"systematic-review", "review"}
@@ -88,3 +91,64 @@ def test_plain_language_sentence_length(microneedling: Treatment) -> None:
     lengths = [len(s.split()) for s in sentences]
     assert statistics.mean(lengths) <= 13
     assert max(lengths) <= 25
+
+
+# Issue 18: one sentence, one set of sources; the safety information patients need.
+
+
+def _text(treatment: Treatment, file: str, record_id: str) -> str:
+    records = {"side-effects.yaml": treatment.side_effects, "faqs.yaml": treatment.faqs}[file]
+    return " ".join(claim.text for name, path, claim in shape.claims(treatment) if name == file and records[int(path[0])].id == record_id)
+
+
+def test_every_claim_is_one_sentence(microneedling: Treatment) -> None:
+    assert [claim.text for _, _, claim in shape.claims(microneedling) if len(sentences(claim.text)) != 1] == []
+
+
+def test_every_section_reads_at_grade_6_or_below(site: Site, microneedling: Treatment) -> None:
+    files = {name: Document(name, None, None) for name in SECTIONS}
+    grades = {g.section: g.grade for g in section_grades(microneedling, files)}
+    assert set(grades) == set(SECTIONS.values())
+    assert {s: g for s, g in grades.items() if g > site.info.reading_grade} == {}
+
+
+def test_urgent_help_names_999_anaphylaxis_infection_and_englands_route(microneedling: Treatment) -> None:
+    urgent = _text(microneedling, "side-effects.yaml", "urgent-help")
+    for words in ("Call 999", "anaphylaxis", "lips, tongue or throat", "hard to breathe", "infection", "fever", "In England", "NHS 111"):
+        assert words in urgent, words
+    assert microneedling.side_effects[0].id == "urgent-help"
+    linked = [claim.text for _, _, claim in shape.claims(microneedling) if "(#side-effect-urgent-help)" in claim.text]
+    assert len(linked) >= 2
+
+
+@pytest.mark.parametrize(
+    ("faq", "words"),
+    [
+        ("who-should-not", ("cold sore", "skin cancer", "chemotherapy", "pregnancy", "Device makers")),
+        ("what-to-tell", ("bleeding disorder", "blood thinner", "isotretinoin", "keloids", "immune system", "numbing cream", "metals")),
+        ("how-clean", ("sterile", "used once")),
+        ("how-long-results-last", ("more sessions later",)),
+    ],
+)
+def test_safety_answers_cover_what_patients_need(microneedling: Treatment, faq: str, words: tuple[str, ...]) -> None:
+    answer = _text(microneedling, "faqs.yaml", faq)
+    assert [w for w in words if w not in answer] == []
+
+
+def test_darkening_can_last_months(microneedling: Treatment) -> None:
+    darkening = next(r for r in microneedling.side_effects if r.id == "colour-changes")
+    assert any("months or even years" in c.text for c in darkening.claims)
+
+
+def test_no_advice_to_stop_a_medicine(microneedling: Treatment) -> None:
+    texts = [claim.text.lower() for _, _, claim in shape.claims(microneedling)]
+    assert [t for t in texts if re.search(r"\b(stop|pause|skip)\w* (taking|your|the)\b", t)] == []
+
+
+def test_headings_name_topics_not_findings(microneedling: Treatment) -> None:
+    headings = {r.title for r in (*microneedling.benefits, *microneedling.mechanism)}
+    assert not headings & {"Smoother skin texture", "Cells make new collagen", "The skin seals itself again"}
+
+
+def test_other_names_are_lower_case(microneedling: Treatment) -> None:
+    assert microneedling.overview.also_known_as == [n.lower() for n in microneedling.overview.also_known_as]

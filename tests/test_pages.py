@@ -32,7 +32,10 @@ from tests.conftest import BuiltSite
 from tests.reading import reading_problems
 
 #: A treatment page's HTML plus its CSS, uncompressed.
-MAX_PAGE_BYTES = 60_000  # "under 60 KB": the stricter, decimal reading
+# "under 120 KB", the stricter, decimal reading. It was 60 KB until issue 18 made every
+# claim one sentence with its own citation marks (84 claims became over 200) and added the
+# safety sections and their 20 sources: 97 KB for microneedling.
+MAX_PAGE_BYTES = 120_000
 
 
 @pytest.fixture(scope="module")

@@ -42,13 +42,13 @@ def test_editor_then_reviewer_one_changed_claim(project: Path, cli: Callable[...
     ]
     signed = cli("review", "sample-treatment", "--by", "dr-test")
     assert signed.code == 0, signed.err
-    assert "signed sample-treatment (full, by dr-test, 2026-11-22): 10 claims, 5 headings, 3 sources" in signed.out
+    assert "signed sample-treatment (full, by dr-test, 2026-12-01): 10 claims, 5 headings, 3 sources" in signed.out
     assert f"- {SAMPLE}/benefits.yaml:6:13: this claim changed after Dr Test Reviewer" in signed.out
     assert cli("check").code == 0
     assert cli("build").code == 0
     page = (project / "site/treatments/sample-treatment/index.html").read_text()
-    assert 'Page last reviewed: <time datetime="2026-11-22">22 November 2026</time>, by Dr Test Reviewer, MBBS (GMC 0000000).' in page
-    assert 'Next review due: <time datetime="2027-11-22">' in page
+    assert 'Page last reviewed: <time datetime="2026-12-01">1 December 2026</time>, by Dr Test Reviewer, MBBS (GMC 0000000).' in page
+    assert 'Next review due: <time datetime="2027-12-01">' in page
     assert "A review mostly agrees." in page
 
 
@@ -150,9 +150,11 @@ def test_review_refuses_other_errors_unknown_reviewers_and_future_dates_and_writ
     _edit(project / SAMPLE / "benefits.yaml", "smith-2021", "smith-2020")
     unknown = cli("review", "sample-treatment", "--by", "dr-tset")
     assert unknown.code == 2 and "did you mean 'dr-test'?" in unknown.err
-    assert cli("review", "sample-treatment", "--by", "dr-test", "--date", "2026-12-01").code == 2
+    assert cli("review", "sample-treatment", "--by", "dr-test", "--date", "2026-12-02").code == 2
     assert cli("review", "no-such-page", "--by", "dr-test").code == 2
     assert cli("review", "--by", "dr-test").code == 2
+    assert record.read_text() == before
+    assert cli("review", "sample-treatment", "--by", "dr-test", "--date", "2026-01-31").code == 2  # the same sign-off again: it would repeat one
     assert record.read_text() == before
 
 
