@@ -146,6 +146,8 @@ class Faq(Record):
     """The question as a patient would ask it; a heading, not a claim."""
     claims: Claims
     """The answer."""
+    contraindications: bool = False
+    """True when the answer says who should not have the treatment or should wait: search engines get it as the procedure's contraindication."""
 
 
 class Source(Record):

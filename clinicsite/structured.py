@@ -115,6 +115,9 @@ def _procedure(page: CitedTreatment, site: SiteInfo) -> dict[str, Any]:
     if overview.procedure_type:
         procedure["procedureType"] = PROCEDURE_TYPES[overview.procedure_type]
     procedure["provider"] = {"@id": clinic_id(site)}
+    cautions = [plain_text(cited.claims) for faq, cited in zip(page.treatment.faqs, page.faqs, strict=True) if faq.contraindications]
+    if cautions:  # the answers that say who should not have it, as the page words them
+        procedure["contraindication"] = cautions
     return procedure
 
 

@@ -6,6 +6,7 @@ check, build; and as someone trying to break it: hand edits, other keys, bad rec
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from clinicsite import pipeline
-from tests.conftest import TODAY, Result
+from tests.conftest import TODAY, BuiltSite, Result
 
 SAMPLE = "content/treatments/sample-treatment"
 RECORD = f"{SAMPLE}/sign-offs.yaml"
@@ -256,3 +257,13 @@ def test_the_job_summary_lists_what_waits_for_a_sign_off_with_content_text_escap
     assert lines[0].startswith(r"- **error** content/treatments/sample-treatment/benefits.yaml:6:13: this claim changed after")
     assert lines[0].endswith(r"\[review-stale\]") and all(line.startswith("- **") for line in lines)
     assert not any("<" in line for line in lines)
+
+
+def test_the_answer_on_who_should_not_have_it_is_the_procedures_contraindication(real_site: BuiltSite) -> None:
+    """Issue 18: the MedicalProcedure names its contraindications, from the answer the page shows."""
+    page = (real_site.root / "treatments/microneedling/index.html").read_text()
+    graph = json.loads(re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.DOTALL)[0])["@graph"]
+    procedure = next(n for n in graph if n.get("@type") == "MedicalWebPage")["about"]
+    [caution] = procedure["contraindication"]
+    assert caution.startswith("Device makers advise against treating skin that has an infection or a cold sore.")
+    assert "<" not in caution and "They advise against it during chemotherapy or radiotherapy for cancer." in caution
