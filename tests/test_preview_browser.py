@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import PROJECT, TODAY
 from tests.serving import PAGE, Served, serving, slow_layouts
 
 try:
@@ -146,3 +149,24 @@ def test_a_page_of_another_origin_cannot_open_a_websocket_or_wait_for_builds(tab
     finally:
         evil.shutdown()
         evil.server_close()
+
+
+def test_an_edit_shows_as_a_draft_in_the_open_tab_until_a_reviewer_signs(tab: Tab, tmp_path: Path) -> None:
+    """Issue 17: the editor previews a changed page as a draft; the reviewer's sign-off brings the review date back."""
+    with serving(tmp_path) as served:
+        open_page(tab, served, "Page last reviewed: 31 January 2026")
+        benefits = served.root / "content/treatments/sample-treatment/benefits.yaml"
+        save(benefits, "A review agrees.", "A review mostly agrees.")
+        assert wait_for_text(tab, "Draft: changes not yet checked by a clinician.", 5) is not None, served.log
+        assert "A review mostly agrees." in shown(tab) and "Changed: What it can help with." in shown(tab)
+        assert "[review-stale]" in served.log and "Traceback" not in served.log
+        signed = subprocess.run(
+            [sys.executable, str(PROJECT / "build.py"), "review", "sample-treatment", "--by", "dr-test", "--today", TODAY.isoformat()],
+            cwd=served.root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert signed.returncode == 0, signed.stderr
+        assert wait_for_text(tab, f"Page last reviewed: {TODAY.day} December 2026", 5) is not None, served.log
+        assert "Draft:" not in shown(tab)
