@@ -13,9 +13,9 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints
 
 from clinicsite.model import Date, Id, Record, Source
 from clinicsite.shape import Part
@@ -34,12 +34,27 @@ class SignOff(Record):
     """full: the whole page was reviewed; partial: the changes since the previous sign-off were checked."""
     fingerprint: Annotated[str, StringConstraints(pattern=r"^sha256:[0-9a-f]{64}$")]
     """A hash of everything below: what was signed."""
-    signed: Annotated[list[Annotated[str, StringConstraints(pattern=rf"^{_HEX} \S.*$")]], Field(min_length=1)]
-    """Each name, heading and claim in reading order: its hash and where it was."""
-    sources: dict[Id, Annotated[str, StringConstraints(pattern=rf"^{_HEX}$")]]
-    """Each cited source's id and the hash of its full entry."""
+    signed: Annotated[
+        list[Annotated[str, StringConstraints(pattern=rf"^{_HEX} \S.*$")]], Field(min_length=1), BeforeValidator(_lines, json_schema_input_type=str)
+    ]
+    """Each name, heading and claim in reading order, one a line: its hash and where it was."""
+    sources: Annotated[dict[Id, Annotated[str, StringConstraints(pattern=rf"^{_HEX}$")]], BeforeValidator(_pairs, json_schema_input_type=str)]
+    """Each cited source's id and the hash of its full entry, one a line."""
     signature: str | None = None
     """The reviewer's SSH signature of the sign-off (required when site.yaml says so)."""
+
+
+def _lines(value: Any) -> Any:
+    """Read a block of lines as a list (what entry_yaml writes); anything else is left to the schema."""
+    return value.splitlines() if isinstance(value, str) else value
+
+
+def _pairs(value: Any) -> Any:
+    """Read a block of 'id hash' lines as a mapping; a line without a space keeps an empty hash (the schema refuses it)."""
+    if not isinstance(value, str):
+        return value
+    pairs = (line.partition(" ") for line in value.splitlines() if line.strip())
+    return {key: rest for key, _, rest in pairs}
 
 
 def _digest(text: str) -> str:
@@ -100,11 +115,19 @@ def message(slug: str, record: SignOff) -> str:
     )
 
 
+#: The column of the first line of a sign-off's `signed` block, as entry_yaml writes it.
+SIGNED_COLUMN = 5
+
+
 def entry_yaml(record: SignOff) -> str:
-    """Return one sign-off as the YAML list item review appends (a fixed, quoted form)."""
-    lines = [f"- by: {record.by}", f'  date: "{record.date.isoformat()}"', f"  scope: {record.scope}", f'  fingerprint: "{record.fingerprint}"', "  signed:"]
-    lines += [f"    - {json.dumps(s, ensure_ascii=False)}" for s in record.signed]
-    lines += ["  sources:"] + [f'    {k}: "{v}"' for k, v in record.sources.items()] if record.sources else ["  sources: {}"]
+    """Return one sign-off as the YAML list item review appends (a fixed form).
+
+    The parts and sources are block scalars, one line each: a page's record is as long to
+    read as a list, but parses as two values instead of hundreds (it was half the YAML of a page).
+    """
+    lines = [f"- by: {record.by}", f'  date: "{record.date.isoformat()}"', f"  scope: {record.scope}", f'  fingerprint: "{record.fingerprint}"', "  signed: |"]
+    lines += [f"    {s}" for s in record.signed]
+    lines += ["  sources: |", *(f"    {k} {v}" for k, v in record.sources.items())] if record.sources else ['  sources: ""']
     if record.signature:
         lines += ["  signature: |", *(f"    {line}" for line in record.signature.strip().splitlines())]
     return "\n".join(lines) + "\n"

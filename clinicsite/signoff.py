@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import clinicsite.ssh as ssh
 from clinicsite.diagnostics import Diagnostic, Location, error, warning
 from clinicsite.documents import Document
-from clinicsite.fingerprint import Fingerprint, SignOff, fingerprint, message, record_digest
+from clinicsite.fingerprint import SIGNED_COLUMN, Fingerprint, SignOff, fingerprint, message, record_digest
 from clinicsite.model import Signed, SiteInfo, Treatment
 from clinicsite.shape import OVERVIEW_FILE, RECORD_FILES, SIGN_OFFS_FILE, Part
 
@@ -147,7 +147,11 @@ def _stale(
         if op in ("replace", "delete") and i2 - i1 > j2 - j1:
             for i in range(i1 + (j2 - j1), i2):
                 label = latest.signed[i].split(" ", 1)[1]
-                yield _removed(label), error(doc.locate((k, "signed", i)), "review-stale", f"'{label}' was removed after {who}; {_sign_hint(slug)}")
+                at = doc.locate((k, "signed"))  # the block's '|': its lines follow, one a part
+                yield (
+                    _removed(label),
+                    error(Location(at.path, at.line + 1 + i, SIGNED_COLUMN), "review-stale", f"'{label}' was removed after {who}; {_sign_hint(slug)}"),
+                )
 
 
 def _removed(label: str) -> Part:

@@ -69,7 +69,7 @@ def test_an_added_claim_a_removed_claim_and_a_changed_heading_are_each_located(p
     shutil.copyfile(Path(__file__).parent / "fixtures/valid" / SAMPLE / "faqs.yaml", faqs)
     _edit(benefits, "    - text: A new sentence.\n      cite: [jones-2019]\n", "")
     removed = cli("check").lines
-    assert len(removed) == 1 and removed[0].startswith(f"{RECORD}:14:7: error: 'benefits / first-benefit / claim 2' was removed after")
+    assert len(removed) == 1 and removed[0].startswith(f"{RECORD}:14:5: error: 'benefits / first-benefit / claim 2' was removed after")
 
 
 def test_a_changed_source_entry_is_reported_at_the_source_and_at_each_claim_citing_it(project: Path, cli: Callable[..., Result]) -> None:
@@ -125,7 +125,7 @@ def test_a_page_never_signed_is_review_missing_and_new_starts_unsigned(project: 
         (lambda t: t + t.split("\n", 1)[1], "review-record"),  # the sign-off duplicated
         (lambda t: t.replace("by: dr-test", "by: dr-nobody"), "reviewer-unknown"),
         (lambda t: t.replace('date: "2026-01-31"', 'date: "2026-12-25"'), "review-future"),
-        (lambda t: t[: len(t) // 2], "yaml-syntax"),  # truncated mid-line
+        (lambda t: t[: len(t) // 2], "field-required"),  # truncated mid-block: what follows is missing
         (lambda t: t.replace("scope: full", "scope: most"), "value-format"),
     ],
     ids=["tampered", "duplicated", "unknown-reviewer", "future", "truncated", "bad-scope"],
@@ -267,3 +267,11 @@ def test_the_answer_on_who_should_not_have_it_is_the_procedures_contraindication
     [caution] = procedure["contraindication"]
     assert caution.startswith("Device makers advise against treating skin that has an infection or a cold sore.")
     assert "<" not in caution and "They advise against it during chemotherapy or radiotherapy for cancer." in caution
+
+
+def test_a_record_cut_mid_line_is_a_syntax_error_at_its_line(project: Path, cli: Callable[..., Result]) -> None:
+    record = project / RECORD
+    text = record.read_text()
+    record.write_text(text[: text.index('fingerprint: "') + 20])  # an unclosed quote
+    result = cli("check")
+    assert result.code == 1 and "yaml-syntax" in _rules(result) and "Traceback" not in result.out + result.err
