@@ -64,10 +64,12 @@ def link(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def write_project(content: Path, project: Path | None = None, templates: Path = TEMPLATES) -> Path:
+def write_project(content: Path, project: Path | None = None, templates: Path = EXPERT) -> Path:
     """Write a Hugo project for a content folder (replacing it; default: beside content, named hugo) and return it.
 
-    With templates=EXPERT, a treatment's record files go to assets/ (read with
+    The templates are the expert's (bench/hugo_expert), which write our pages byte for byte;
+    templates=TEMPLATES gives the project's own first attempt (bench/hugo_site), whose <main>
+    matches ours but not its <head> or structured data. With the expert's, a treatment's record files go to assets/ (read with
     transform.Unmarshal as each page renders) and the rest to data/, as the expert's assemble.sh does.
     """
     project = project or content.parent / "hugo"
@@ -92,6 +94,17 @@ def write_project(content: Path, project: Path | None = None, templates: Path = 
     params = {"stylesheet": stylesheet, "base_path": base_path, "csp_meta": f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'}
     (project / "hugo.toml").write_text(config(site, params))
     return project
+
+
+def first_difference(ours: Path, theirs: Path) -> str | None:
+    """Return the first file (by path) that is not the same bytes in both site folders, or in only one; None when none is."""
+    files = {p.relative_to(ours).as_posix() for p in ours.rglob("*") if p.is_file()}
+    files |= {p.relative_to(theirs).as_posix() for p in theirs.rglob("*") if p.is_file()}
+    for name in sorted(files):
+        a, b = ours / name, theirs / name
+        if not (a.is_file() and b.is_file() and a.read_bytes() == b.read_bytes()):
+            return name
+    return None
 
 
 def bundled(script: Path) -> Path | None:
