@@ -113,8 +113,8 @@ def bench(name: str, content: Path, changed: Path, runs: int, hugo: str | None =
     if hugo:
         project, hugo_out, cache = hugo_site.write_project(content), content.parent / "hugo-site", content.parent / "hugo-cache"
         hugo_job: Job = (hugo_site.command(hugo, project, hugo_out, cache), partial(hugo_site.clean, project, hugo_out, cache))
-        for command, before in (jobs[0], hugo_job):  # once each, untimed: the same files, or no ratio
-            shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)  # once each, untimed: the same files, or no ratio
+        for command, before in (jobs[0], hugo_job):
             if before is not None:
                 before()
             measure(command)
