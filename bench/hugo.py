@@ -20,26 +20,38 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import jinja2
 import yaml
 
+from clinicsite.render import CSP, hashed_name
+
 TEMPLATES = Path(__file__).resolve().parent / "hugo_site"
+#: The templates a Hugo-fluent reviewer wrote for speed (bench/hugo_expert/EXPERT-README.md).
+EXPERT = Path(__file__).resolve().parent / "hugo_expert"
+#: Record files the expert's pages read as resources (parsed while rendering), not as data.
+RECORDS = ("benefits.yaml", "mechanism.yaml", "side-effects.yaml", "faqs.yaml")
 STYLESHEET = Path(__file__).resolve().parent.parent / "layouts" / "assets" / "site.css"
+HEADERS = STYLESHEET.parent.parent / "headers.txt"
 #: Kinds our site has no page of: taxonomies, RSS, and the treatments/ section's list page.
 DISABLED = ("section", "taxonomy", "term", "rss")
 
 
-def config(site: dict[str, object]) -> str:
-    """Return hugo.toml for a site.yaml (JSON strings are valid TOML basic strings)."""
+def config(site: dict[str, object], params: dict[str, str] | None = None) -> str:
+    """Return hugo.toml for a site.yaml (JSON strings are valid TOML basic strings), with [params] if given."""
     lines = [
         f"baseURL = {json.dumps(site['base_url'])}",
         f"title = {json.dumps(site['name'])}",
         f"locale = {json.dumps(site['language'])}",
         f"disableKinds = {json.dumps(list(DISABLED))}",
         "enableRobotsTXT = true",
+        "disableHugoGeneratorInject = true",
         # Our Markdown has no typographer (straight quotes stay straight): the same work, the same output.
         "[markup.goldmark.extensions]\ntypographer = false",
     ]
+    if params:
+        lines += ["[params]", *(f"{key} = {json.dumps(value)}" for key, value in params.items())]
     return "\n".join(lines) + "\n"
 
 
@@ -52,17 +64,47 @@ def link(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def write_project(content: Path, project: Path | None = None) -> Path:
-    """Write a Hugo project for a content folder (replacing it; default: beside content, named hugo) and return it."""
+def write_project(content: Path, project: Path | None = None, templates: Path = EXPERT) -> Path:
+    """Write a Hugo project for a content folder (replacing it; default: beside content, named hugo) and return it.
+
+    The templates are the expert's (bench/hugo_expert), which write our pages byte for byte;
+    templates=TEMPLATES gives the project's own first attempt (bench/hugo_site), whose <main>
+    matches ours but not its <head> or structured data. With the expert's, a treatment's record files go to assets/ (read with
+    transform.Unmarshal as each page renders) and the rest to data/, as the expert's assemble.sh does.
+    """
     project = project or content.parent / "hugo"
     shutil.rmtree(project, ignore_errors=True)
-    shutil.copytree(TEMPLATES, project)
+    shutil.copytree(templates, project, ignore=shutil.ignore_patterns("*.md"))
     for file in sorted(content.rglob("*.yaml")):
-        link(file, project / "data" / file.relative_to(content))
+        asset = templates == EXPERT and file.name in RECORDS
+        link(file, project / ("assets" if asset else "data") / file.relative_to(content))
+    site = yaml.safe_load((content / "site.yaml").read_text())
     (project / "static" / "assets").mkdir(parents=True)
-    shutil.copyfile(STYLESHEET, project / "static" / "assets" / "site.css")
-    (project / "hugo.toml").write_text(config(yaml.safe_load((content / "site.yaml").read_text())))
+    if templates != EXPERT:
+        shutil.copyfile(STYLESHEET, project / "static" / "assets" / "site.css")
+        (project / "hugo.toml").write_text(config(site))
+        return project
+    # The expert's pages are the same files as ours: the stylesheet under its hashed name, the same
+    # Content-Security-Policy, and the _headers file (static: it says nothing of any page).
+    stylesheet = hashed_name("assets/site.css", STYLESHEET.read_bytes())
+    shutil.copyfile(STYLESHEET, project / "static" / stylesheet)
+    base_path = urlsplit(str(site["base_url"])).path
+    headers = jinja2.Template(HEADERS.read_text(), keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    (project / "static" / "_headers").write_text(headers.render(csp=CSP, base_path=base_path))
+    params = {"stylesheet": stylesheet, "base_path": base_path, "csp_meta": f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'}
+    (project / "hugo.toml").write_text(config(site, params))
     return project
+
+
+def first_difference(ours: Path, theirs: Path) -> str | None:
+    """Return the first file (by path) that is not the same bytes in both site folders, or in only one; None when none is."""
+    files = {p.relative_to(ours).as_posix() for p in ours.rglob("*") if p.is_file()}
+    files |= {p.relative_to(theirs).as_posix() for p in theirs.rglob("*") if p.is_file()}
+    for name in sorted(files):
+        a, b = ours / name, theirs / name
+        if not (a.is_file() and b.is_file() and a.read_bytes() == b.read_bytes()):
+            return name
+    return None
 
 
 def bundled(script: Path) -> Path | None:
