@@ -26,6 +26,7 @@ import jinja2
 import yaml
 
 from clinicsite.render import CSP, hashed_name
+from clinicsite.target import MARKER
 
 TEMPLATES = Path(__file__).resolve().parent / "hugo_site"
 #: The templates a Hugo-fluent reviewer wrote for speed (bench/hugo_expert/EXPERT-README.md).
@@ -98,7 +99,7 @@ def write_project(content: Path, project: Path | None = None, templates: Path = 
 
 def first_difference(ours: Path, theirs: Path) -> str | None:
     """Return the first file (by path) that is not the same bytes in both site folders, or in only one; None when none is."""
-    files = {p.relative_to(ours).as_posix() for p in ours.rglob("*") if p.is_file()}
+    files = {p.relative_to(ours).as_posix() for p in ours.rglob("*") if p.is_file()} - {MARKER}  # our build's own mark, not a page
     files |= {p.relative_to(theirs).as_posix() for p in theirs.rglob("*") if p.is_file()}
     for name in sorted(files):
         a, b = ours / name, theirs / name
