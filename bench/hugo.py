@@ -4,7 +4,7 @@ The YAML files are hard-linked (copied across file systems) into Hugo's data/ fo
 data/site.yaml, data/sources.yaml and data/treatments/<slug>/<file>.yaml, so templates read
 (index hugo.Data.treatments <slug>).treatment and (index ... "side-effects"). A content adapter
 (content/treatments/_content.gotmpl) adds one page per treatment; the layouts in
-bench/hugo_site/ render each claim through .RenderString, number sources by first
+bench/hugo_expert/ render each claim through .RenderString, number sources by first
 appearance with a Scratch per page and end with the reference list, as layouts/treatment.html does.
 
     .venv/bin/python -m bench.hugo bench/out/n10/content     # writes bench/out/n10/hugo; then:
@@ -28,7 +28,6 @@ import yaml
 from clinicsite.render import CSP, hashed_name
 from clinicsite.target import MARKER
 
-TEMPLATES = Path(__file__).resolve().parent / "hugo_site"
 #: The templates a Hugo-fluent reviewer wrote for speed (bench/hugo_expert/EXPERT-README.md).
 EXPERT = Path(__file__).resolve().parent / "hugo_expert"
 #: Record files the expert's pages read as resources (parsed while rendering), not as data.
@@ -65,26 +64,20 @@ def link(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def write_project(content: Path, project: Path | None = None, templates: Path = EXPERT) -> Path:
+def write_project(content: Path, project: Path | None = None) -> Path:
     """Write a Hugo project for a content folder (replacing it; default: beside content, named hugo) and return it.
 
-    The templates are the expert's (bench/hugo_expert), which write our pages byte for byte;
-    templates=TEMPLATES gives the project's own first attempt (bench/hugo_site), whose <main>
-    matches ours but not its <head> or structured data. With the expert's, a treatment's record files go to assets/ (read with
-    transform.Unmarshal as each page renders) and the rest to data/, as the expert's assemble.sh does.
+    The templates are the expert's (bench/hugo_expert), which write our pages byte for byte. A
+    treatment's record files go to assets/ (read with transform.Unmarshal as each page renders)
+    and the rest to data/, as the expert's assemble.sh does.
     """
     project = project or content.parent / "hugo"
     shutil.rmtree(project, ignore_errors=True)
-    shutil.copytree(templates, project, ignore=shutil.ignore_patterns("*.md"))
+    shutil.copytree(EXPERT, project, ignore=shutil.ignore_patterns("*.md"))
     for file in sorted(content.rglob("*.yaml")):
-        asset = templates == EXPERT and file.name in RECORDS
-        link(file, project / ("assets" if asset else "data") / file.relative_to(content))
+        link(file, project / ("assets" if file.name in RECORDS else "data") / file.relative_to(content))
     site = yaml.safe_load((content / "site.yaml").read_text())
     (project / "static" / "assets").mkdir(parents=True)
-    if templates != EXPERT:
-        shutil.copyfile(STYLESHEET, project / "static" / "assets" / "site.css")
-        (project / "hugo.toml").write_text(config(site))
-        return project
     # The expert's pages are the same files as ours: the stylesheet under its hashed name, the same
     # Content-Security-Policy, and the _headers file (static: it says nothing of any page).
     stylesheet = hashed_name("assets/site.css", STYLESHEET.read_bytes())

@@ -66,9 +66,6 @@ def test_hugo_project_links_the_content_into_data(tmp_path: Path) -> None:
     assert 'baseURL = "https://bench.example.org/"' in (project / "hugo.toml").read_text()
     for name in ("content/treatments/_content.gotmpl", "layouts/page.html", "layouts/home.html", "static/_headers"):
         assert (project / name).is_file(), name
-    own = hugo.write_project(content, tmp_path / "own", hugo.TEMPLATES)  # the project's first attempt, kept for reference
-    assert (own / "data" / "treatments" / "treatment-0002" / "side-effects.yaml").is_file()
-    assert (own / "static" / "assets" / "site.css").is_file()
 
 
 def test_hugo_is_timed_without_its_python_wrapper(tmp_path: Path) -> None:
