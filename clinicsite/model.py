@@ -13,10 +13,12 @@ import calendar
 import datetime
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
+
+from clinicsite.source_kinds import KIND_IDS
 
 KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
@@ -48,10 +50,11 @@ Date = Annotated[datetime.date, BeforeValidator(_iso_date)]
 
 ProcedureType = Literal["percutaneous", "noninvasive", "surgical"]
 
-SourceKind = Literal["systematic-review", "review", "clinical-trial", "clinical-study", "animal-study", "guideline", "web-page", "book"]
-#: Kinds of source that report evidence from people; the others (animal studies, web pages,
-#: books) cannot carry a benefit alone, and a claim resting only on them says so on the page.
-HUMAN_EVIDENCE = frozenset({"systematic-review", "review", "clinical-trial", "clinical-study", "guideline"})
+#: The values `kind` accepts: the ids of clinicsite.source_kinds' table, in its order.
+if TYPE_CHECKING:
+    SourceKind = str
+else:
+    SourceKind = Literal[KIND_IDS]
 
 
 class Record(BaseModel):

@@ -18,6 +18,7 @@ PACKAGE = PROJECT / "clinicsite"
 RANK: dict[str, float] = {
     "diagnostics": 0,
     "model": 1,
+    "source_kinds": 0.5,
     "characters": 0.8,
     "documents": 0.9,
     "ssh": 0.5,
