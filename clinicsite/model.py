@@ -1,8 +1,8 @@
 """The content model: one frozen class per record kind, every field documented.
 
 Unknown fields are forbidden so a misspelt key is an error, not silently dropped text.
-The docstring under each field is its reference documentation: the README field
-reference and the exported JSON Schema are checked against them.
+The docstring under each field is its reference documentation: docs/reference.md
+(`build.py reference`) and the exported JSON Schema are generated from them.
 """
 
 from __future__ import annotations
@@ -236,7 +236,7 @@ class Reviewer(Record):
     """A clinician who reviews pages."""
 
     id: Id
-    """Kebab-case id used in a treatment's reviewed.by."""
+    """Kebab-case id, named by a sign-off's `by` and `review --by`."""
     name: Text
     """Full name as shown on pages."""
     credentials: Text
