@@ -7,11 +7,12 @@ from pathlib import Path
 from clinicsite.citations import number_citations, runs
 from clinicsite.loader import load_content
 from clinicsite.validate import validate_content
+from tests.conftest import TODAY
 
 
 def cited(project: Path):  # type: ignore[no-untyped-def]
     tree, _ = load_content(project / "content")
-    site, problems = validate_content(tree)
+    site, problems = validate_content(tree, TODAY)
     assert site is not None, problems
     return number_citations(site).treatments[0]
 

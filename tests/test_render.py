@@ -15,7 +15,7 @@ from clinicsite.citations import cite_treatment
 from clinicsite.pipeline import DEFAULT_LAYOUTS
 from clinicsite.render import CSP, json_script, make_environment, og_locale, vancouver_author
 from clinicsite.routes import LAYOUTS, listing, site_pages, treatment_page
-from tests.conftest import FIXTURES, run_cli
+from tests.conftest import FIXTURES, TODAY, run_cli
 
 
 def copy_layouts(project: Path) -> Path:
@@ -75,7 +75,7 @@ def test_check_reports_a_missing_layout(project: Path) -> None:
 
 def test_every_page_is_rendered_with_a_layout_check_requires(project: Path) -> None:
     # routes.LAYOUTS, which check requires, must name every layout a page is rendered with
-    outcome = pipeline.check(project / "content")
+    outcome = pipeline.check(project / "content", today=TODAY)
     assert outcome.site is not None
     treatment = cite_treatment(outcome.site.treatments[0], outcome.site.sources)
     index, tail = site_pages(outcome.site.info, (listing(treatment),))
@@ -225,7 +225,7 @@ def test_index_names_the_website_every_page_is_part_of(project: Path) -> None:
 
 def test_built_pages_carry_the_strict_csp() -> None:
     content = FIXTURES / "valid" / "content"
-    built = {f.path: f.content.decode() for f in pipeline.render_site(content).files}
+    built = {f.path: f.content.decode() for f in pipeline.render_site(content, today=TODAY).files}
     assert f'<meta http-equiv="Content-Security-Policy" content="{CSP}">' in built["treatments/sample-treatment/index.html"]
 
 
