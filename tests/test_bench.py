@@ -14,6 +14,7 @@ import pytest
 
 from bench import hugo
 from bench.generate import KINDS, SOURCES, generate
+from bench.run import measure
 from clinicsite import pipeline, shape
 from tests.conftest import PROJECT, TODAY, BuiltSite, sign
 
@@ -40,6 +41,18 @@ def test_bench_prints_a_table_and_writes_json(tmp_path: Path) -> None:
     rows = json.loads((tmp_path / "r.json").read_text())["rows"]
     assert [r["name"] for r in rows] == ["synthetic N=2", "real site (content/)"]
     assert all(r["build_s"] > 0 and r["rebuild_s"] > 0 and r["build_rss_mb"] > 0 for r in rows)
+
+
+def test_peak_memory_is_the_commands_own_not_the_benchs(tmp_path: Path) -> None:
+    ballast = bytearray(300 * 2**20)
+    ballast[:: 2**12] = b"x" * len(ballast[:: 2**12])  # touched, so this process's RSS is over 300 MB
+    small = measure([sys.executable, "-c", "print('small')"])
+    big = measure([sys.executable, "-c", "b = bytearray(150 * 2**20); b[::4096] = b'x' * len(b[::4096])"])
+    assert small[0] > 0 and small[1] < 100 and small[2] == "small\n"
+    assert 150 < big[1] < 300
+    with pytest.raises(SystemExit, match="failed \\(3\\)"):
+        measure([sys.executable, "-c", "raise SystemExit(3)"])
+    del ballast
 
 
 def test_compare_takes_turns_between_checkouts(tmp_path: Path) -> None:
