@@ -19,7 +19,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 import clinicsite.evidence as evidence
 from clinicsite.diagnostics import Diagnostic, error, warning
-from clinicsite.documents import Document, Path_
+from clinicsite.documents import Document, KeyPath
 from clinicsite.fingerprint import SignOff, source_hashes
 from clinicsite.linear import linear_refusal
 from clinicsite.loader import ContentTree, TreatmentFiles
@@ -73,7 +73,7 @@ def _unwrap(tp: Any) -> Any:
             return tp
 
 
-def _model_at(schema: Any, path: Path_) -> type[BaseModel] | None:
+def _model_at(schema: Any, path: KeyPath) -> type[BaseModel] | None:
     """Return the model class that describes the mapping at path, if any."""
     tp = schema
     for part in path:
