@@ -45,17 +45,20 @@ _work_in_this_worker: Callable[[Any], Any] | None = None
 
 
 def _adopt(work: Callable[[Any], Any]) -> None:
-    # A forked worker is handed work in memory, not pickled. It only ever makes one
-    # treatment's result after another, whose objects reference counting frees as soon as
-    # the result is made: the cycle collector would only cost time.
+    # A forked worker is handed work in memory, by the pool, not pickled.
     global _work_in_this_worker
     _work_in_this_worker = work
-    gc.disable()
 
 
 def _work_chunk(items: list[Any]) -> list[Any]:
     assert _work_in_this_worker is not None, "run only in a worker started by run_all"
-    return [_work_in_this_worker(item) for item in items]
+    # One item's objects are freed by reference counting as soon as its result is made;
+    # the cycle collector, run every few hundred allocations, would only cost time.
+    gc.disable()
+    try:
+        return [_work_in_this_worker(item) for item in items]
+    finally:
+        gc.enable()
 
 
 def run_all(work: Callable[[T], R], items: Sequence[T]) -> list[R]:
