@@ -27,7 +27,7 @@ except ImportError:  # pragma: no cover - Windows: builds to one folder are not 
 from clinicsite.render import File
 from clinicsite.target import MARKER, MARKER_TEXT, OutputError, real_target, refuse_unsafe
 
-__all__ = ["OutputError", "WriteResult", "lock", "recover", "write_site"]
+__all__ = ["OutputError", "Stage", "WriteResult", "lock", "recover", "write_site"]
 
 
 @dataclass(frozen=True)
@@ -103,20 +103,6 @@ def new_stage(out: Path) -> Path:
     stage = Path(tempfile.mkdtemp(prefix=_prefixes(out)[0], dir=out.parent))
     os.chmod(stage, 0o755)  # mkdtemp makes it private; a web server must read the site
     return stage
-
-
-def _write_all(files: tuple[File, ...], stage: Path) -> WriteResult:
-    """Write files into an empty stage, each as a new file."""
-    folders = {stage}
-    for file in files:
-        refuse_outside(file)
-        target = stage / file.path
-        if target.parent not in folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            folders.add(target.parent)
-        with open(target, "xb") as handle:
-            handle.write(file.content)
-    return WriteResult(len(files), sum(len(f.content) for f in files))
 
 
 def mark(stage: Path) -> None:
@@ -205,23 +191,62 @@ def prepare(out: Path, protected: tuple[Path, ...], keep: Path | None = None) ->
     return out
 
 
+class Stage:
+    """A new site written beside out file by file (pages as they are made), then swapped in whole.
+
+    Use it as a context manager: leaving the block without complete() removes the stage,
+    so a build that finds errors, fails or is interrupted leaves out as it was. Whoever
+    opens one holds lock(out) until the block ends: another build's clean-up would take
+    the stage for a killed build's leftovers.
+    """
+
+    def __init__(self, out: Path, protected: tuple[Path, ...] = ()) -> None:
+        self.out = prepare(out, protected)
+        try:
+            self.path: Path | None = new_stage(self.out)
+        except OSError as exc:
+            raise OutputError(f"could not write the site to '{self.out}': {exc.strerror or exc}") from exc
+        self._folders = {self.path}
+        self._held: dict[str, File] = {}
+        """Each file written so far, by its path."""
+
+    def __enter__(self) -> Stage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.path is not None:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+    def add(self, file: File) -> None:
+        """Write file into the stage as a new file; adding the same file again changes nothing."""
+        if self.path is None or self._held.get(file.path) is file:
+            return
+        refuse_outside(file)
+        target = self.path / file.path
+        try:
+            if target.parent not in self._folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._folders.add(target.parent)
+            with open(target, "xb") as handle:
+                handle.write(file.content)
+        except OSError as exc:
+            raise OutputError(f"could not write the site to '{self.out}': {exc.strerror or exc}") from exc
+        self._held[file.path] = file
+
+    def complete(self, files: tuple[File, ...]) -> WriteResult:
+        """Add what of files is not written yet and swap the stage in for out; files are the whole site."""
+        for file in files:
+            self.add(file)
+        stage, self.path = self.path, None
+        assert stage is not None, "a stage is completed once"
+        swap_in(stage, self.out)
+        return WriteResult(len(self._held), sum(len(f.content) for f in self._held.values()))
+
+
 def write_site(files: tuple[File, ...], out: Path, protected: tuple[Path, ...] = ()) -> WriteResult:
     """Write files as the complete content of out, replacing what was there at once.
 
     Raises OutputError when the site could not be written; out is then unchanged.
     """
-    out = prepare(out, protected)
-    try:
-        stage = new_stage(out)
-    except OSError as exc:
-        raise OutputError(f"could not write the site to '{out}': {exc.strerror or exc}") from exc
-    try:
-        result = _write_all(files, stage)
-    except OSError as exc:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise OutputError(f"could not write the site to '{out}': {exc.strerror or exc}") from exc
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    swap_in(stage, out)
-    return result
+    with Stage(out, protected) as stage:
+        return stage.complete(files)

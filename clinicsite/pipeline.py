@@ -31,7 +31,7 @@ from clinicsite.diagnostics import Diagnostic, sort_diagnostics
 from clinicsite.incremental import rewrite_site
 from clinicsite.loader import ContentTree, FolderBytes, load_site_files, load_treatment, treatment_folders
 from clinicsite.model import SiteInfo
-from clinicsite.output import WriteResult, lock, write_site
+from clinicsite.output import Stage, WriteResult, lock
 from clinicsite.readability import SectionGrade, reading_problems, section_grades
 from clinicsite.render import File, compile_layouts, fresh_memos, make_environment, render_assets, render_page
 from clinicsite.routes import Listing, listing, site_pages, treatment_page
@@ -203,10 +203,20 @@ def _outcome(site: SiteWide, tree: ContentTree, results: list[TreatmentResult], 
 
 
 def _stages(
-    content: Path, layouts: Path, today: datetime.date | None, cache: BuildCache | None, render: bool, drafts: bool = False, publish: bool = False
+    content: Path,
+    layouts: Path,
+    today: datetime.date | None,
+    cache: BuildCache | None,
+    render: bool,
+    drafts: bool = False,
+    publish: bool = False,
+    stage: Stage | None = None,
 ) -> Outcome:
+    """Return the outcome of a run; with a stage, each treatment's page is written there as soon as it is made."""
     site, tree, folders, problems, key = _site_wide(content, layouts, today, cache, render, drafts, publish)
-    results = run_treatments(folders, content, lambda folder, read: build_treatment(folder, site, read), cache.results if cache else None, key)
+    arrived = (lambda r: stage.add(r.page) if isinstance(r.page, File) else None) if stage is not None else lambda r: None
+    memo = cache.results if cache is not None else None
+    results = run_treatments(folders, content, lambda folder, read: build_treatment(folder, site, read), memo, key, arrived)
     return _outcome(site, tree, results, problems, cache, key)
 
 
@@ -247,12 +257,17 @@ def build(
     deploy build, which refuses placeholder clinic details and placeholder reviewers' sign-offs.
     """
     refuse_unsafe(out, (content, layouts))  # before the content's errors, which would hide this one
-    outcome = _stages(content, layouts, today, cache, render=True, drafts=drafts, publish=publish)
-    if outcome.errors or outcome.counts is None:
-        return outcome
-    with lock(out):  # from the clean-up of a killed build's leftovers to the swap
-        if cache is None:
-            written = write_site(outcome.files, out, (content, layouts))
-        else:
+    if cache is not None:  # the preview: links what its last write left, so it writes once everything is made
+        outcome = _stages(content, layouts, today, cache, render=True, drafts=drafts, publish=publish)
+        if outcome.errors or outcome.counts is None:
+            return outcome
+        with lock(out):
             written, cache.written = rewrite_site(outcome.files, out, (content, layouts), cache.written)
-    return dataclasses.replace(outcome, written=written)
+        return dataclasses.replace(outcome, written=written)
+    # Pages are written as they arrive, while the workers make the next: written at the end,
+    # the parent's writing would be a serial tail of the build. Locked from the stage's making to the swap.
+    with lock(out), Stage(out, (content, layouts)) as stage:
+        outcome = _stages(content, layouts, today, None, render=True, drafts=drafts, publish=publish, stage=stage)
+        if outcome.errors or outcome.counts is None:
+            return outcome  # leaving the block removes the stage
+        return dataclasses.replace(outcome, written=stage.complete(outcome.files))

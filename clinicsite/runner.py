@@ -61,23 +61,42 @@ def _work_chunk(items: list[Any]) -> list[Any]:
         gc.enable()
 
 
-def run_all(work: Callable[[T], R], items: Sequence[T]) -> list[R]:
-    """Return work(item) for each item, in order: in worker processes when there are many and the system can fork."""
+def _ignore(result: object) -> None:
+    pass
+
+
+def _passed(result: R, arrived: Callable[[R], None]) -> R:
+    arrived(result)
+    return result
+
+
+def run_all(work: Callable[[T], R], items: Sequence[T], arrived: Callable[[R], None] = _ignore) -> list[R]:
+    """Return work(item) for each item, in order: in worker processes when there are many and the system can fork.
+
+    arrived is called here with each result as it comes, while the workers make the next.
+    """
     if not parallel(len(items)):
-        return [work(item) for item in items]
+        return [_passed(work(item), arrived) for item in items]
     # What the workers inherit is never garbage: freezing it spares their collector from
     # scanning it, and their memory pages from being copied to do so.
     gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(workers(), initializer=_adopt, initargs=(work,)) as pool:
             chunks = [list(items[i : i + CHUNK]) for i in range(0, len(items), CHUNK)]
-            return [result for chunk in pool.imap(_work_chunk, chunks) for result in chunk]
+            return [_passed(result, arrived) for chunk in pool.imap(_work_chunk, chunks) for result in chunk]
     finally:
         gc.unfreeze()
 
 
-def run_treatments(folders: list[Path], root: Path, work: Callable[[Path, FolderBytes | None], R], memo: Memo[R] | None = None, key: bytes = b"") -> list[R]:
-    """Return work(folder, read) for each treatment folder, in order.
+def run_treatments(
+    folders: list[Path],
+    root: Path,
+    work: Callable[[Path, FolderBytes | None], R],
+    memo: Memo[R] | None = None,
+    key: bytes = b"",
+    arrived: Callable[[R], None] = _ignore,
+) -> list[R]:
+    """Return work(folder, read) for each treatment folder, in order; arrived is called with each new result as it comes.
 
     With a memo (the preview server's), a folder's result is taken from the last build when
     nothing it is made from changed: key hashes the site-wide inputs, and each folder is
@@ -85,7 +104,7 @@ def run_treatments(folders: list[Path], root: Path, work: Callable[[Path, Folder
     is passed to work). Without one, read is None and work reads the folder itself.
     """
     if memo is None:
-        return run_all(lambda folder: work(folder, None), folders)
+        return run_all(lambda folder: work(folder, None), folders, arrived)
     reads = [read_treatment(folder, root) for folder in folders]
     keys = [digest([key, *parts]) if read is not None and (parts := read.key_parts()) is not None else None for read in reads]
-    return memo.get_or_make(keys, lambda missing: run_all(lambda i: work(folders[i], reads[i]), missing))
+    return memo.get_or_make(keys, lambda missing: run_all(lambda i: work(folders[i], reads[i]), missing, arrived))

@@ -122,6 +122,21 @@ def test_a_write_the_system_refuses_halfway_leaves_the_old_site_and_no_stage(tmp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
+def test_a_site_staged_page_by_page_is_swapped_in_whole_or_not_at_all(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write_site((File("index.html", b"old"),), out)
+    page = File("treatments/a/index.html", b"a")
+    with output.Stage(out) as stage:
+        stage.add(page)  # and then the build found an error: never completed
+    assert snapshot(out) == {"index.html": b"old", MARKER: MARKER_TEXT}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    with output.Stage(out) as stage:
+        stage.add(page)
+        result = stage.complete((File("index.html", b"new"), page))  # the page added already is not written twice
+    assert snapshot(out) == {"index.html": b"new", "treatments/a/index.html": b"a", MARKER: MARKER_TEXT}
+    assert (result.files, result.bytes) == (2, 4) and sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
 def test_headers_file_sends_the_pages_policy_with_frame_ancestors_and_caches_only_hashed_assets(project: Path) -> None:
     """Issue 20: the CSP lived only in a <meta>, where frame-ancestors is ignored; nothing said how long to cache."""
     assert run_cli("build").code == 0

@@ -134,9 +134,9 @@ def test_a_treatment_saved_during_a_rebuild_and_saved_back_never_leaves_its_page
     original = benefits.read_text()
     run = runner.run_all
 
-    def save_before_running(work: Any, items: Any) -> Any:  # after every folder was read for its key
+    def save_before_running(work: Any, items: Any, arrived: Any) -> Any:  # after every folder was read for its key
         _edit(benefits, "In cohort", "Saved mid-build: in cohort")
-        return run(work, items)
+        return run(work, items, arrived)
 
     _edit(benefits, "In cohort", "First: in cohort")
     monkeypatch.setattr(runner, "run_all", save_before_running)
