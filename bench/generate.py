@@ -16,10 +16,11 @@ from pathlib import Path
 
 from clinicsite.evidence import _NUMBER as NUMBER
 from clinicsite.review import Request, sign_off
+from clinicsite.source_kinds import HUMAN_EVIDENCE
 
 SOURCES = 200
 KINDS = ("clinical-trial", "systematic-review", "clinical-study", "review", "guideline", "animal-study", "web-page", "book")
-HUMAN = [i for i in range(SOURCES) if KINDS[i % len(KINDS)] not in ("animal-study", "web-page", "book")]
+HUMAN = [i for i in range(SOURCES) if KINDS[i % len(KINDS)] in HUMAN_EVIDENCE]
 SUBJECTS = ("The skin", "Redness", "The treated area", "Healing", "Texture", "Tone", "The surface layer", "Swelling")
 VERBS = ("looked smoother", "settled", "changed little", "was rated better", "felt tight", "was measured again", "improved a little")
 #: One inline construct per claim, cycling; {n} is a number that then needs a locator.

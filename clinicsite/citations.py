@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from clinicsite.model import HUMAN_EVIDENCE, Claim, Faq, Item, SideEffect, Site, SiteInfo, Source, Treatment
+from clinicsite.model import Claim, Faq, Item, SideEffect, Site, SiteInfo, Source, Treatment
 from clinicsite.shape import RECORD_FILES
+from clinicsite.source_kinds import HUMAN_EVIDENCE, KINDS
 
 
 class Mark(NamedTuple):
@@ -120,18 +121,14 @@ class CitedSite:
     treatments: tuple[CitedTreatment, ...]
 
 
-_SINGULAR = {"animal-study": "an animal study", "web-page": "a web page", "book": "a book"}
-_PLURAL = {"animal-study": "animal studies", "web-page": "web pages", "book": "books"}
-
-
 def _caveat(sources: list[Source]) -> str | None:
     """Return how to label a claim whose sources are all non-human evidence, else None."""
     if any(s.kind in HUMAN_EVIDENCE for s in sources):
         return None
     kinds = sorted({s.kind for s in sources})
     if len(sources) == 1:
-        return f"{_SINGULAR[kinds[0]]} only"
-    return f"{' and '.join(_PLURAL[k] for k in kinds)} only"
+        return f"{KINDS[kinds[0]].one} only"
+    return f"{' and '.join(KINDS[k].many for k in kinds)} only"
 
 
 class _Numbering:

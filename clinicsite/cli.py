@@ -22,7 +22,7 @@ from clinicsite.review import Request, ReviewError, sign_off
 from clinicsite.scaffold import ScaffoldError, new_treatment
 from clinicsite.schema import SchemaError, write_schemas
 
-COMMANDS = ("build", "check", "serve", "schema", "new", "diff", "review")
+COMMANDS = ("build", "check", "serve", "schema", "reference", "new", "diff", "review")
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--today", type=_date, default=None, help="check review dates as of this day, YYYY-MM-DD (default: today)")
     common.add_argument("--format", choices=sorted(FORMATTERS), default="text", help="diagnostic format: text, or github for pull-request annotations")
     parser = argparse.ArgumentParser(prog="build.py", description="Build the clinic's treatment pages from sourced YAML claims.")
-    sub = parser.add_subparsers(dest="command", metavar="{build,check,serve,schema,new,diff,review}")
+    sub = parser.add_subparsers(dest="command", metavar="{build,check,serve,schema,reference,new,diff,review}")
     build = sub.add_parser("build", parents=[common], help="check the content and write the site (default)")
     build.add_argument("--drafts", action="store_true", help="preview build: render pages changed since their sign-off as drafts (banner, noindex)")
     build.add_argument("--publish", action="store_true", help="the deploy build: refuse placeholder clinic details and placeholder reviewers")
@@ -58,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--open", action="store_true", help="open the site in the default browser")
     schema = sub.add_parser("schema", help="write JSON Schema files for the content and map them for editors")
     schema.add_argument("--out", type=Path, default=Path("schemas"), help="folder for the schema files (default: schemas)")
+    reference = sub.add_parser("reference", help="write docs/reference.md (rules, claims policy, source kinds, limits, fields) from the code")
+    reference.add_argument("--out", type=Path, default=Path("docs/reference.md"), help="the file to write (default: docs/reference.md)")
     new = sub.add_parser("new", help="create a treatment folder with every file and commented examples")
     new.add_argument("slug", help="the treatment's folder name, e.g. chemical-peel")
     new.add_argument("--content", type=Path, default=Path("content"), help="content folder (default: content)")
@@ -101,11 +103,15 @@ def _summary(outcome: pipeline.Outcome, verb: str, seconds: float) -> str:
 
 
 def run_tool(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    """Run the editor's tools (schema, new, diff), which do not build; return the exit status."""
+    """Run the editor's tools (schema, reference, new, diff), which do not build; return the exit status."""
     try:
         if args.command == "schema":
             for path in write_schemas(args.out, Path(".vscode/settings.json")):
                 print(f"wrote {display_path(path)}", file=stdout)
+        elif args.command == "reference":
+            from clinicsite.reference import write_reference  # only this command needs every module's constants
+
+            print(f"wrote {display_path(write_reference(args.out))}", file=stdout)
         elif args.command == "new":
             for path in new_treatment(args.content, args.slug, datetime.date.today().isoformat()):
                 print(f"created {display_path(path)}", file=stdout)
@@ -147,7 +153,7 @@ def run_review(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Run one parsed command and return its exit status."""
-    if args.command in ("schema", "new", "diff"):
+    if args.command in ("schema", "reference", "new", "diff"):
         return run_tool(args, stdout, stderr)
     if args.command == "review":
         return run_review(args, stdout, stderr)

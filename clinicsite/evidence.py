@@ -16,10 +16,11 @@ import clinicsite.shape as shape
 from clinicsite.characters import describe
 from clinicsite.diagnostics import Diagnostic, Location, error, note, policy_finding, warning
 from clinicsite.documents import Document, KeyPath
-from clinicsite.model import HUMAN_EVIDENCE, Claim, Source
+from clinicsite.model import Claim, Source
 from clinicsite.plaintext import invisible_characters, mixed_script_words, normalise, read_claim
 from clinicsite.policy import ActivePolicy, insensitive
 from clinicsite.sentences import sentences
+from clinicsite.source_kinds import HUMAN_EVIDENCE, KINDS
 
 #: Rules a claim's allow entry may name besides the policy's.
 EVIDENCE_RULES = frozenset({"evidence-weak", "number-locator", "claim-sentences"})
@@ -43,11 +44,8 @@ class Finding:
     message: str
 
 
-_KIND_PLURALS = {"animal-study": "animal studies", "web-page": "web pages", "book": "books"}
-
-
 def _kind_words(sources: list[Source]) -> str:
-    return " and ".join(sorted({_KIND_PLURALS.get(s.kind, s.kind) for s in sources}))
+    return " and ".join(sorted({KINDS[s.kind].many for s in sources}))
 
 
 def _evidence_findings(name: str, claim: Claim, sources: dict[str, Source], shown: str) -> Iterator[Finding]:

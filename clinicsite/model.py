@@ -1,8 +1,8 @@
 """The content model: one frozen class per record kind, every field documented.
 
 Unknown fields are forbidden so a misspelt key is an error, not silently dropped text.
-The docstring under each field is its reference documentation: the README field
-reference and the exported JSON Schema are checked against them.
+The docstring under each field is its reference documentation: docs/reference.md
+(`build.py reference`) and the exported JSON Schema are generated from them.
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ import calendar
 import datetime
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
+
+from clinicsite.source_kinds import KIND_IDS
 
 KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
@@ -48,10 +50,11 @@ Date = Annotated[datetime.date, BeforeValidator(_iso_date)]
 
 ProcedureType = Literal["percutaneous", "noninvasive", "surgical"]
 
-SourceKind = Literal["systematic-review", "review", "clinical-trial", "clinical-study", "animal-study", "guideline", "web-page", "book"]
-#: Kinds of source that report evidence from people; the others (animal studies, web pages,
-#: books) cannot carry a benefit alone, and a claim resting only on them says so on the page.
-HUMAN_EVIDENCE = frozenset({"systematic-review", "review", "clinical-trial", "clinical-study", "guideline"})
+#: The values `kind` accepts: the ids of clinicsite.source_kinds' table, in its order.
+if TYPE_CHECKING:
+    SourceKind = str
+else:
+    SourceKind = Literal[KIND_IDS]
 
 
 class Record(BaseModel):
@@ -233,7 +236,7 @@ class Reviewer(Record):
     """A clinician who reviews pages."""
 
     id: Id
-    """Kebab-case id used in a treatment's reviewed.by."""
+    """Kebab-case id, named by a sign-off's `by` and `review --by`."""
     name: Text
     """Full name as shown on pages."""
     credentials: Text

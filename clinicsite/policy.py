@@ -31,7 +31,7 @@ def _rule(rule_id: str, pattern: str, message: str, why: str, severity: str = "e
     return PolicyRule.model_validate({"id": rule_id, "pattern": pattern, "severity": severity, "message": message, "why": why})
 
 
-#: The built-in rules, in the order they are documented in the README.
+#: The built-in rules, in the order docs/reference.md lists them.
 DEFAULT_RULES: tuple[PolicyRule, ...] = (
     _rule(
         "guarantee",

@@ -14,20 +14,6 @@ import re
 
 from clinicsite.model import Source
 
-#: Source kinds that are journal articles; books and web pages have their own types.
-ARTICLE_KINDS = {"systematic-review", "review", "clinical-trial", "clinical-study", "animal-study"}
-
-KIND_LABELS = {
-    "systematic-review": "Systematic review",
-    "review": "Review",
-    "clinical-trial": "Clinical trial",
-    "clinical-study": "Clinical study",
-    "animal-study": "Animal study",
-    "guideline": "Guideline",
-    "web-page": "Web page",
-    "book": "Book",
-}
-
 #: Name particles that belong to the surname: "Valerio De Vita" is "De Vita V".
 SURNAME_PARTICLES = frozenset({"da", "das", "de", "del", "della", "der", "di", "dos", "du", "la", "le", "van", "von"})
 #: Citing Medicine's month abbreviations, independent of the machine's locale.

@@ -24,8 +24,9 @@ from clinicsite.assets import ASSETS, read_assets
 from clinicsite.diagnostics import Diagnostic, Location, error
 from clinicsite.loader import display_path
 from clinicsite.markup import render_inline
-from clinicsite.references import KIND_LABELS, doi_url, publication, pubmed_url, vancouver_author
+from clinicsite.references import doi_url, publication, pubmed_url, vancouver_author
 from clinicsite.routes import LAYOUTS, Page
+from clinicsite.source_kinds import KINDS
 from clinicsite.structured import description, index_json_ld, json_script, plain_text, source_data, treatment_json_ld
 
 #: Hex digits of an asset's SHA-256 in its published name: enough that two versions never share one.
@@ -137,7 +138,7 @@ def make_environment(layouts: Path) -> jinja2.Environment:
         inline=render_inline,
         long_date=long_date,
         vancouver_author=vancouver_author,
-        kind_label=KIND_LABELS.__getitem__,
+        kind_label=lambda kind: KINDS[kind].label,
         plain=plain_text,
         description=description,
         og_locale=og_locale,

@@ -18,8 +18,9 @@ from markupsafe import Markup
 from clinicsite.citations import CitedClaim, CitedTreatment
 from clinicsite.markup import render_inline
 from clinicsite.model import SiteInfo, Source
-from clinicsite.references import ARTICLE_KINDS, source_url
+from clinicsite.references import source_url
 from clinicsite.routes import ReviewBox
+from clinicsite.source_kinds import KINDS
 
 #: Schema.org's MedicalProcedureType member for each procedure_type of treatment.yaml.
 PROCEDURE_TYPES = {
@@ -99,8 +100,7 @@ def review_data(review: ReviewBox | None) -> dict[str, Any]:
 
 def source_data(source: Source) -> dict[str, Any]:
     """Return a source as a schema.org CreativeWork (ScholarlyArticle, Book, WebPage)."""
-    kind = "ScholarlyArticle" if source.kind in ARTICLE_KINDS else {"book": "Book", "web-page": "WebPage"}.get(source.kind, "CreativeWork")
-    data: dict[str, Any] = {"@type": kind, "name": source.title}
+    data: dict[str, Any] = {"@type": KINDS[source.kind].schema_type, "name": source.title}
     link = source_url(source)
     if link:
         data["url"] = link  # the DOI when there is one: the most stable address

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-from clinicsite.render import CSP, KIND_LABELS
+from clinicsite.render import CSP
 from clinicsite.shape import RECORD_FILES
+from clinicsite.source_kinds import SOURCE_KINDS
 from tests.conftest import PROJECT
 
 VNU_JAR = PROJECT / "node_modules/vnu-jar/build/dist/vnu.jar"
@@ -243,7 +244,7 @@ def citation_problems(page: Page) -> list[str]:
     items = references.find_all("li") if references else []
     if not items:
         problems.append("no reference list")
-    words = {f"{label}." for label in KIND_LABELS.values()}
+    words = {f"{kind.label}." for kind in SOURCE_KINDS}
     for item in items:
         ref = item.attrs.get("id", "")
         kind = item.find("span", class_="kind")

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 
 import clinicsite.evidence as evidence
 from clinicsite import pipeline
-from clinicsite.cli import main
+from clinicsite.cli import COMMANDS, main
 from clinicsite.model import SiteInfo
 from clinicsite.review import Request, sign_off
 
@@ -67,18 +67,30 @@ def sign(content: Path, *slugs: str, by: str = "dr-test", on: datetime.date = da
     sign_off(content, Request(slugs, not slugs, by, "full", on, None, TODAY))
 
 
+#: The commands that judge dates: run_cli gives them `--today TODAY` unless the test gives its own.
+DATED_COMMANDS = ("build", "check", "review")
+
+
 def run_cli(*args: str | Path) -> Result:
-    """Run build.py's main in-process and capture what it prints."""
+    """Run build.py's main in-process, as on TODAY unless args say `--today`, and capture what it prints."""
+    argv = [str(a) for a in args]
+    command = argv[0] if argv and argv[0] in COMMANDS else "build"
+    if command in DATED_COMMANDS and "--today" not in argv and not {"-h", "--help"} & set(argv):
+        argv += ["--today", TODAY.isoformat()]
     out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in args], out, err)
+    code = main(argv, out, err)
     return Result(code, out.getvalue(), err.getvalue())
 
 
+def _no_default_day() -> datetime.date:
+    raise AssertionError("a test checked dates as of the real today; pass today=TODAY (or --today) instead")
+
+
 @pytest.fixture(autouse=True)
-def fixed_today(monkeypatch: pytest.MonkeyPatch) -> datetime.date:
-    """Run every in-process check as on TODAY; subprocess tests pass --today themselves."""
-    monkeypatch.setattr(evidence, "today", lambda: TODAY)
-    return TODAY
+def dated_explicitly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test says which day it runs on (today=, --today, run_cli's TODAY): falling back to the real
+    day would make review-freshness results change with the calendar, so that fallback fails the test."""
+    monkeypatch.setattr(evidence, "today", _no_default_day)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from bench import hugo
 from bench.generate import generate
 from clinicsite import pipeline, shape
 from tests.conftest import PROJECT, TODAY
-from tests.validated import validated_site
+from tests.helpers import validated_site
 
 
 def test_generated_content_passes_every_rule(tmp_path: Path) -> None:

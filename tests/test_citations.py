@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from clinicsite.citations import number_citations, runs
-from tests.validated import validated_site
+from tests.conftest import TODAY
+from tests.helpers import validated_site
 
 
 def cited(project: Path):  # type: ignore[no-untyped-def]
-    return number_citations(validated_site(project / "content")).treatments[0]
+    return number_citations(validated_site(project / "content", TODAY)).treatments[0]
 
 
 def test_numbers_follow_first_appearance_and_repeat(project: Path) -> None:

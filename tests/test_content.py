@@ -17,18 +17,18 @@ from clinicsite.model import Site, Treatment
 from clinicsite.pipeline import check
 from clinicsite.readability import SECTIONS, section_grades
 from clinicsite.sentences import sentences
-from tests.conftest import PROJECT
-from tests.validated import validated_site
+from tests.conftest import PROJECT, TODAY
+from tests.helpers import validated_site
 
 REVIEW_KINDS = {"systematic-review", "review"}
 
 
 @pytest.fixture(scope="module")
 def site() -> Site:
-    outcome = check(PROJECT / "content")
+    outcome = check(PROJECT / "content", today=TODAY)
     problems = [d for d in outcome.diagnostics if d.severity != "note"]
     assert problems == [], [d.message for d in problems]
-    return validated_site(PROJECT / "content")
+    return validated_site(PROJECT / "content", TODAY)
 
 
 @pytest.fixture(scope="module")

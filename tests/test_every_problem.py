@@ -9,6 +9,7 @@ from pathlib import Path
 
 from clinicsite import nearest
 from tests.conftest import run_cli
+from tests.helpers import rule_ids, rule_of
 
 TREATMENT = "content/treatments/sample-treatment"
 
@@ -27,7 +28,7 @@ def test_a_shape_error_does_not_hide_other_files_problems(project: Path) -> None
     edit(folder / "mechanism.yaml", "title: Step one", "title: A painless step")  # a policy word in a heading
     result = run_cli("check")
     assert result.code == 1
-    assert [line.split(": error: ")[0] + " " + line.rsplit(" ", 1)[1] for line in result.lines if ": error: " in line] == [
+    assert [line.split(": error: ")[0] + f" [{rule_of(line)}]" for line in result.lines if ": error: " in line] == [
         f"{TREATMENT}/benefits.yaml:7:26 [source-unknown]",
         f"{TREATMENT}/faqs.yaml:4:7 [field-required]",
         f"{TREATMENT}/faqs.yaml:4:7 [field-unknown]",
@@ -44,7 +45,7 @@ def test_the_valid_parts_of_the_broken_file_itself_are_still_checked(project: Pa
         + "- id: second\n  question: Is it guaranteed?\n  claims:\n    - text: It is risk-free.\n      cite: [nobody-2000]\n    - txt: broken\n"
     )
     lines = run_cli("check").lines
-    rules = [(line.split(":")[1], line.rsplit(" ", 1)[1]) for line in lines if ": error: " in line]
+    rules = [(line.split(":")[1], f"[{rule_of(line)}]") for line in lines if ": error: " in line]
     assert rules[:3] == [("7", "[guarantee]"), ("9", "[no-risk]"), ("10", "[source-unknown]")]
     assert rules[3:] == [("11", "[cite-missing]"), ("11", "[field-required]"), ("11", "[field-unknown]")]  # the broken claim itself
 
@@ -55,8 +56,8 @@ def test_duplicate_ids_and_an_unknown_reviewer_are_found_beside_a_broken_file(pr
     edit(folder / "sign-offs.yaml", "by: dr-test", "by: dr-tset")
     side_effects = folder / "side-effects.yaml"
     side_effects.write_text(side_effects.read_text() + side_effects.read_text())
-    rules = [line.rsplit(" ", 1)[1] for line in run_cli("check").lines if ": error: " in line]
-    assert "[reviewer-unknown]" in rules and "[id-duplicate]" in rules and "[field-unknown]" in rules
+    rules = rule_ids(line for line in run_cli("check").lines if ": error: " in line)
+    assert {"reviewer-unknown", "id-duplicate", "field-unknown"} <= rules
 
 
 def test_nearest_finds_what_difflib_finds_for_typos_of_a_long_list() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Result, sign
+from tests.helpers import rule_of
 
 # The valid clinic's page was signed off (sign-offs.yaml) on 2026-01-31 with a 12-month interval: due 2027-01-31.
 
@@ -26,7 +27,7 @@ from tests.conftest import Result, sign
 )
 def test_review_freshness_boundaries(project: Path, cli: Callable[..., Result], today: str, expected: list[str]) -> None:
     result = cli("check", "--today", today)
-    found = [f"{m[1]} {m[2]}" for m in (re.search(r": (error|warning|note): .*(\[[\w-]+\])$", line) for line in result.lines) if m]
+    found = [f"{line.split(': ')[1]} [{rule_of(line)}]" for line in result.lines if rule_of(line)]
     assert found == expected
     if found:
         assert result.lines[0].startswith("content/treatments/sample-treatment/sign-offs.yaml:3:9: ")

@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clinicsite.cli import main
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, TODAY
 
 VALID = FIXTURES / "valid" / "content"
 FILES = sorted(p.relative_to(VALID).as_posix() for p in VALID.rglob("*.yaml"))
@@ -72,7 +72,7 @@ def test_mutated_content_never_crashes(case: tuple[str, str]) -> None:
         shutil.copytree(VALID, content)
         (content / name).write_text(text, encoding="utf-8", errors="surrogatepass")
         out, err = io.StringIO(), io.StringIO()
-        code = main(["build", "--content", str(content), "--out", str(Path(tmp) / "site")], out, err)
+        code = main(["build", "--content", str(content), "--out", str(Path(tmp) / "site"), "--today", TODAY.isoformat()], out, err)
     assert code in (0, 1), err.getvalue()
     assert all(LINE.match(line) for line in out.getvalue().splitlines()), out.getvalue()
     assert (code == 1) == (": error: " in out.getvalue())

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURES, PROJECT, TODAY, Result, sign
+from tests.helpers import rule_of, snapshot
 
 LOOKALIKES = [
     "m\u0456croneedling",  # Cyrillic small i
@@ -34,7 +35,7 @@ def test_lookalike_treatment_slugs_are_refused(project: Path, cli: Callable[...,
     shutil.copytree(project / "content/treatments/sample-treatment", project / "content/treatments" / name)
     result = cli("build")
     assert result.code == 1
-    assert [line.rsplit("[", 1)[1] for line in result.lines] == ["slug-format]"]
+    assert [rule_of(line) for line in result.lines] == ["slug-format"]
     assert f"treatment folder '{name}' is not a valid slug" in result.out
     assert not (project / "site").exists()
 
@@ -88,10 +89,6 @@ def large_tree(root: Path, treatments: int, marker: str) -> None:
     sign(root / "content", "sample-treatment")
     for n in range(treatments):
         shutil.copytree(sample, root / f"content/treatments/treatment-{n:04d}")
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def build(root: Path, *args: str) -> subprocess.Popen[bytes]:

@@ -10,26 +10,26 @@ import pytest
 from clinicsite import shape
 from clinicsite.loader import load_content
 from clinicsite.pipeline import check
-from tests.conftest import PROJECT, run_cli
-from tests.validated import validated_site
+from tests.conftest import PROJECT, TODAY, run_cli
+from tests.helpers import rule_of, validated_site
 
 CONTENT = PROJECT / "content"
 
 
 def real_claims() -> list[tuple[str, tuple[str | int, ...]]]:
-    site = validated_site(CONTENT)
+    site = validated_site(CONTENT, TODAY)
     return [(f"{t.slug}/{name}", path) for t in site.treatments for name, path, _ in shape.claims(t)]
 
 
 def test_real_content_has_no_errors_or_warnings() -> None:
-    outcome = check(CONTENT)
+    outcome = check(CONTENT, today=TODAY)
     assert [d for d in outcome.diagnostics if d.severity != "note"] == []
     assert outcome.slugs
 
 
 def test_every_real_claim_cites_a_known_source() -> None:
-    assert not check(CONTENT).errors
-    site = validated_site(CONTENT)
+    assert not check(CONTENT, today=TODAY).errors
+    site = validated_site(CONTENT, TODAY)
     claims = [claim for t in site.treatments for _, _, claim in shape.claims(t)]
     assert len(claims) >= 20
     for claim in claims:
@@ -63,4 +63,4 @@ def test_removing_any_cite_fails_check_at_that_claim(where: str, path: tuple[str
     assert result.code == 1
     assert f"{doc.path}:{claim_at.line}:{claim_at.column}: error: this claim has no source" in result.out
     # the one error; the treatment's other claims are still checked (issue 15), so their notes show too
-    assert [line.rsplit(" ", 1)[1] for line in result.lines if ": error: " in line] == ["[cite-missing]"]
+    assert [rule_of(line) for line in result.lines if ": error: " in line] == ["cite-missing"]

@@ -14,10 +14,7 @@ from clinicsite.output import OutputError, recover, write_site
 from clinicsite.render import CSP, File, hashed_name
 from clinicsite.target import MARKER, MARKER_TEXT
 from tests.conftest import PROJECT, run_cli
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+from tests.helpers import snapshot
 
 
 def test_failing_build_leaves_previous_site_byte_identical(project: Path) -> None:

@@ -14,13 +14,10 @@ from clinicsite import loader, pipeline, runner
 from clinicsite.cache import BuildCache
 from clinicsite.diagnostics import format_text
 from tests.conftest import TODAY
+from tests.helpers import snapshot
 
 PAGE = "treatments/treatment-0002/index.html"
 OTHER = "treatments/treatment-0001/index.html"
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def _edit(path: Path, old: str, new: str) -> None:

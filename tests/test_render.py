@@ -15,8 +15,8 @@ from clinicsite.citations import cite_treatment
 from clinicsite.pipeline import DEFAULT_LAYOUTS
 from clinicsite.render import CSP, json_script, make_environment, og_locale, vancouver_author
 from clinicsite.routes import LAYOUTS, listing, site_pages, treatment_page
-from tests.conftest import FIXTURES, run_cli
-from tests.validated import validated_site
+from tests.conftest import FIXTURES, TODAY, run_cli
+from tests.helpers import validated_site
 
 
 def copy_layouts(project: Path) -> Path:
@@ -76,7 +76,7 @@ def test_check_reports_a_missing_layout(project: Path) -> None:
 
 def test_every_page_is_rendered_with_a_layout_check_requires(project: Path) -> None:
     # routes.LAYOUTS, which check requires, must name every layout a page is rendered with
-    site = validated_site(project / "content")
+    site = validated_site(project / "content", TODAY)
     treatment = cite_treatment(site.treatments[0], site.sources)
     index, tail = site_pages(site.info, (listing(treatment),))
     used = {page.layout for page in (index, treatment_page(site.info, treatment), *tail)}
@@ -225,7 +225,7 @@ def test_index_names_the_website_every_page_is_part_of(project: Path) -> None:
 
 def test_built_pages_carry_the_strict_csp() -> None:
     content = FIXTURES / "valid" / "content"
-    built = {f.path: f.content.decode() for f in pipeline.render_site(content).files}
+    built = {f.path: f.content.decode() for f in pipeline.render_site(content, today=TODAY).files}
     assert f'<meta http-equiv="Content-Security-Policy" content="{CSP}">' in built["treatments/sample-treatment/index.html"]
 
 
