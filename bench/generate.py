@@ -58,7 +58,7 @@ class Claims:
         form = FORMS[k % len(FORMS)].format(s=SUBJECTS[k % len(SUBJECTS)], v=VERBS[(k // 7) % len(VERBS)], n=3 + k % 40)
         text = f"In cohort {cohort(k)}, {form[0].lower()}{form[1:]}"  # unique, so no cache can hide the work
         cites = [HUMAN[k % len(HUMAN)], (2 * k) % SOURCES, (2 * k + 1) % SOURCES]
-        locator = NUMBER.find(text) is not None
+        locator = NUMBER.first_match(text) is not None
         items = [f'{{source: s{c:03d}, locator: "Table {1 + c % 4}"}}' if locator and j == 0 else f"s{c:03d}" for j, c in enumerate(dict.fromkeys(cites))]
         return f"{indent}text: {json.dumps(text)}\n{indent}cite: [{', '.join(items)}]\n"
 

@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 
 import jinja2
 
-from clinicsite.output import WriteResult
+from clinicsite.incremental import LastWrite
 
 T = TypeVar("T")
 
@@ -58,7 +58,7 @@ class Memo(Generic[T]):
         """Drop every value not asked for or remembered since the last call."""
         self._kept, self._used = self._used, {}
 
-    def recall(self, keys: list[bytes | None], make: Callable[[list[int]], list[T]]) -> list[T]:
+    def get_or_make(self, keys: list[bytes | None], make: Callable[[list[int]], list[T]]) -> list[T]:
         """Return the value for each key: remembered ones, and make(indices) for the others; forget the rest.
 
         A None key is never remembered; its value is made every time.
@@ -84,5 +84,5 @@ class BuildCache:
         """The index, 404, sitemap and robots, by a hash of the site-wide inputs and every treatment's listing."""
         self.environments: Memo[jinja2.Environment] = Memo()
         """The Jinja environment (compiled layouts), by a hash of the layouts."""
-        self.written: WriteResult | None = None
-        """The last write, so unchanged files can be linked instead of written again."""
+        self.written: LastWrite | None = None
+        """What the last write left, so unchanged files can be linked instead of written again."""

@@ -22,7 +22,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
 #: A value's path inside its document: mapping keys and list indices from the root.
-Path_ = tuple[str | int, ...]
+KeyPath = tuple[str | int, ...]
 
 #: Deepest nesting of lists and mappings accepted; content needs about six levels. Deeper
 #: input is refused with a located error before it can exhaust the parser's recursion.
@@ -91,7 +91,7 @@ class Document:
     def _at(self, mark: yaml.Mark | None) -> Location:
         return Location(self.path, mark.line + 1, mark.column + 1) if mark is not None else Location(self.path)
 
-    def _walk(self, path: Path_) -> tuple[yaml.Node | None, yaml.Node | None, int]:
+    def _walk(self, path: KeyPath) -> tuple[yaml.Node | None, yaml.Node | None, int]:
         """Return the node at path or its nearest written ancestor, the key node of the last step, and how many steps were found.
 
         A mapping step takes the first plain key with that text, as the converter did. Below
@@ -110,27 +110,27 @@ class Document:
             key, node = found
         return node, key, len(path)
 
-    def _paths(self, value: Any, path: Path_) -> list[Path_]:
+    def _paths(self, value: Any, path: KeyPath) -> list[KeyPath]:
         """Return the path of value and of every value inside it."""
         children: Any = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
         return [path] + [p for step, child in children for p in self._paths(child, (*path, step))]
 
     @property
-    def positions(self) -> dict[Path_, Location]:
+    def positions(self) -> dict[KeyPath, Location]:
         """Return the position of every value by its path."""
         return {path: self.locate(path) for path in self._paths(self.data, ())}
 
     @property
-    def key_positions(self) -> dict[Path_, Location]:
+    def key_positions(self) -> dict[KeyPath, Location]:
         """Return the position of every mapping value's key by the value's path."""
         return {path: self.locate_key(path) for path in self._paths(self.data, ()) if path and isinstance(path[-1], str)}
 
-    def locate(self, path: Path_) -> Location:
+    def locate(self, path: KeyPath) -> Location:
         """Return the position of the value at path, or of its nearest written ancestor."""
         node, _, _ = self._walk(path)
         return self._at(node.start_mark if node is not None else None)
 
-    def locate_key(self, path: Path_) -> Location:
+    def locate_key(self, path: KeyPath) -> Location:
         """Return the position of the key of the value at path, or else of the value (see locate)."""
         node, key, found = self._walk(path)
         if key is not None and found == len(path):
@@ -287,4 +287,4 @@ def parse_yaml(text: str, shown: str) -> tuple[Document | None, list[Diagnostic]
     return Document(shown, data, node), converter.diagnostics
 
 
-__all__ = ["MAX_DEPTH", "Document", "Path_", "decode", "parse_yaml"]
+__all__ = ["MAX_DEPTH", "Document", "KeyPath", "decode", "parse_yaml"]

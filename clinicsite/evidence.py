@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import clinicsite.shape as shape
 from clinicsite.characters import describe
 from clinicsite.diagnostics import Diagnostic, Location, error, note, policy_finding, warning
-from clinicsite.documents import Document, Path_
+from clinicsite.documents import Document, KeyPath
 from clinicsite.model import Claim, Source
 from clinicsite.plaintext import invisible_characters, mixed_script_words, normalise, read_claim
 from clinicsite.policy import ActivePolicy, insensitive
@@ -57,7 +57,7 @@ def _evidence_findings(name: str, claim: Claim, sources: dict[str, Source], show
             yield Finding(
                 "evidence-weak", "warning", f"this claim rests only on {_kind_words(cited)}; cite a study in people or a review, or say why in 'allow'"
             )
-    number = None if any(c.locator for c in claim.cite) or not _NUMBER.found(shown) else _NUMBER.find(shown)
+    number = None if any(c.locator for c in claim.cite) or not _NUMBER.has_match(shown) else _NUMBER.first_match(shown)
     if number is not None:
         yield Finding(
             "number-locator",
@@ -92,7 +92,7 @@ def hidden_problems(at: Location, text: str) -> Iterator[Diagnostic]:
         yield error(at, "text-mixed-script", f"the word {word!r} mixes {alphabets} letters that look alike; retype it in one alphabet")
 
 
-def _claim_problems(doc: Document, name: str, path: Path_, claim: Claim, sources: dict[str, Source], policy: ActivePolicy) -> Iterator[Diagnostic]:
+def _claim_problems(doc: Document, name: str, path: KeyPath, claim: Claim, sources: dict[str, Source], policy: ActivePolicy) -> Iterator[Diagnostic]:
     shown = read_claim(claim.text)  # the policy judges what the patient reads, not the Markdown
     findings = [*_policy_findings(shown, policy), *_evidence_findings(name, claim, sources, shown), *_sentence_findings(claim)]
     hidden = () if claim.text.isascii() else tuple(hidden_problems(doc.locate((*path, "text")), claim.text))
@@ -118,7 +118,7 @@ def _claim_problems(doc: Document, name: str, path: Path_, claim: Claim, sources
             yield warning(where, "allow-unused", f"this claim does not break rule '{allow.rule}'; remove the allow entry")
 
 
-def heading_problems(doc: Document, path: Path_, heading: str, policy: ActivePolicy) -> Iterator[Diagnostic]:
+def heading_problems(doc: Document, path: KeyPath, heading: str, policy: ActivePolicy) -> Iterator[Diagnostic]:
     """Yield the policy's findings, invisible characters and look-alike words of one heading."""
     if not heading.isascii():
         yield from hidden_problems(doc.locate(path), heading)
@@ -126,7 +126,7 @@ def heading_problems(doc: Document, path: Path_, heading: str, policy: ActivePol
         yield policy_finding(doc.locate(path), "error" if finding.severity == "error" else "warning", finding.rule, finding.message)
 
 
-def claim_problems(doc: Document, name: str, path: Path_, claim: Claim, sources: dict[str, Source], policy: ActivePolicy) -> list[Diagnostic]:
+def claim_problems(doc: Document, name: str, path: KeyPath, claim: Claim, sources: dict[str, Source], policy: ActivePolicy) -> list[Diagnostic]:
     """Return the policy, evidence and allow problems of one valid claim at path in doc (name: its file)."""
     return list(_claim_problems(doc, name, path, claim, sources, policy))
 

@@ -23,11 +23,11 @@ class Linear:
 
     regex: Any
 
-    def found(self, text: str) -> bool:
+    def has_match(self, text: str) -> bool:
         """Return True when the pattern matches somewhere in text."""
         return self.regex.search(text) is not None
 
-    def find(self, text: str) -> str | None:
+    def first_match(self, text: str) -> str | None:
         """Return the first match in text as written, or None."""
         match = self.regex.search(text)
         return str(match.group(0)) if match else None

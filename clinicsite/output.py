@@ -2,20 +2,21 @@
 
 A failing or killed build never leaves a half-written site: until the swap, the old
 folder is untouched, and files of removed pages vanish because the tree is replaced.
+The preview server's rebuilds write the same way, reusing what the last write left
+(clinicsite.incremental); this module is all a one-off build needs.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
-import dataclasses
 import errno
 import os
 import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 try:
@@ -26,14 +27,7 @@ except ImportError:  # pragma: no cover - Windows: builds to one folder are not 
 from clinicsite.render import File
 from clinicsite.target import MARKER, MARKER_TEXT, OutputError, real_target, refuse_unsafe
 
-__all__ = ["OutputError", "Staged", "WriteResult", "lock", "open_stage", "put", "recover", "write_site"]
-
-
-#: How a written file looked on disk (inode, size, modification time): while out/ still
-#: shows it so, the file holds the bytes that were written and may be linked from.
-Stamp = tuple[int, int, int]
-#: Each file written: its path -> its bytes and its stamp.
-Written = dict[str, tuple[bytes, Stamp]]
+__all__ = ["OutputError", "Stage", "WriteResult", "lock", "recover", "write_site"]
 
 
 @dataclass(frozen=True)
@@ -42,15 +36,16 @@ class WriteResult:
 
     files: int
     bytes: int
-    written: Written = field(default_factory=dict, repr=False, compare=False)
-    """What was written, for the next write's links."""
-    spare: tuple[Path, Written] | None = field(default=None, repr=False, compare=False)
-    """Preview only: the replaced site, kept to become the next stage, and what it holds."""
 
 
 def _prefixes(out: Path) -> tuple[str, str]:
     """Return the name prefixes of this target's staging and set-aside folders."""
     return f".{out.name}.staging-", f".{out.name}.old-"
+
+
+def is_stage_of(folder: Path, out: Path) -> bool:
+    """Return True when folder is named and placed as a stage of out (see new_stage)."""
+    return folder.parent == out.parent and folder.name.startswith(_prefixes(out)[0])
 
 
 @contextlib.contextmanager
@@ -91,114 +86,30 @@ def recover(out: Path, keep: Path | None = None) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def _stamp(path: Path) -> Stamp:
-    status = path.stat()
-    return status.st_ino, status.st_size, status.st_mtime_ns
-
-
-@dataclass(frozen=True)
-class Staged:
-    """A file a worker process already wrote into the stage (see open_stage): its path and size."""
-
-    path: str
-    size: int
-
-
-def open_stage(out: Path, protected: tuple[Path, ...] = ()) -> Path:
-    """Return a new, empty stage beside out, for worker processes to write pages into with put.
-
-    Hand it to write_site with what was put; delete it if the site is not written. A build
-    killed meanwhile leaves it to the next build's recover.
-    """
-    refuse_unsafe(out, protected)
-    out = real_target(out)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        recover(out)
-        stage = Path(tempfile.mkdtemp(prefix=_prefixes(out)[0], dir=out.parent))
-        os.chmod(stage, 0o755)  # mkdtemp makes it private; a web server must read the site
-    except OSError as exc:
-        raise OutputError(f"could not write the site to '{out}': {exc.strerror or exc}") from exc
-    return stage
-
-
-def put(stage: Path, file: File) -> Staged:
-    """Write one new file into a stage made by open_stage (any process may)."""
-    if not _inside(file.path):
-        raise OutputError(f"refusing to write '{file.path}' outside the output folder")
-    target = stage / file.path
-    try:
-        if not stage.is_dir():  # never make the stage again: someone removed it, and its other pages
-            raise OutputError(f"the staging folder '{stage}' was removed while the site was being written; build again")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "xb") as handle:
-            handle.write(file.content)
-    except OSError as exc:
-        raise OutputError(f"could not write the site to '{stage.parent}': {exc.strerror or exc}") from exc
-    return Staged(file.path, len(file.content))
-
-
-def _reuse(file: File, target: Path, out: Path, previous: WriteResult | None) -> bool:
-    """Link target to out's copy of file when the last write left exactly these bytes there."""
-    before = previous.written.get(file.path) if previous else None
-    if before is None or before[0] != file.content:
-        return False
-    try:
-        if _stamp(out / file.path) != before[1]:
-            return False
-        os.link(out / file.path, target)
-    except OSError:
-        return False
-    return True
-
-
-def _inside(path: str) -> bool:
-    """Return True when path stays inside the folder it is written to (the stage holds no links)."""
+def inside(path: str) -> bool:
+    """Return True when path stays inside the folder it is written to (a stage holds no links)."""
     parts = PurePosixPath(path).parts
     return bool(parts) and not PurePosixPath(path).is_absolute() and ".." not in parts
 
 
-def _same(path: Path, stamp: Stamp) -> bool:
-    try:
-        return _stamp(path) == stamp
-    except OSError:
-        return False
+def refuse_outside(file: File) -> None:
+    """Raise OutputError when file would be written outside the output folder."""
+    if not inside(file.path):
+        raise OutputError(f"refusing to write '{file.path}' outside the output folder")
 
 
-def _stage(files: tuple[File, ...], stage: Path, out: Path, previous: WriteResult | None, held: Written) -> WriteResult:
-    """Write files into stage, which already holds held; link from out what the previous write left unchanged.
+def new_stage(out: Path) -> Path:
+    """Return a new, empty stage beside out (out's parent exists); an interrupted build leaves it to recover."""
+    stage = Path(tempfile.mkdtemp(prefix=_prefixes(out)[0], dir=out.parent))
+    os.chmod(stage, 0o755)  # mkdtemp makes it private; a web server must read the site
+    return stage
 
-    A changed file is always a new file (removed first, then opened in 'x' mode, which
-    refuses an existing one), so no write can reach a file that out/ shares through a link.
-    """
-    total = 0
-    written: Written = {}
-    folders = {stage}
-    for file in sorted(files, key=lambda f: f.path):
-        if not _inside(file.path):
-            raise OutputError(f"refusing to write '{file.path}' outside the output folder")
-        target = stage / file.path
-        total += len(file.content)
-        before = held.pop(file.path, None)
-        if before is not None and before[0] == file.content and _same(target, before[1]):
-            written[file.path] = before
-            continue
-        if before is not None:
-            target.unlink(missing_ok=True)
-        if target.parent not in folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            folders.add(target.parent)
-        if not _reuse(file, target, out, previous):
-            with open(target, "xb") as handle:
-                handle.write(file.content)
-        written[file.path] = (file.content, _stamp(target))
-    for path in held:  # files of pages that are gone
-        (stage / path).unlink(missing_ok=True)
-        for folder in (stage / path).parents[: len(PurePosixPath(path).parts) - 1]:
-            if any(folder.iterdir()):
-                break
-            folder.rmdir()
-    return WriteResult(len(files), total, written)
+
+def mark(stage: Path) -> None:
+    """Write the marker that lets the next build replace this folder (see target.py); it is not a page."""
+    (stage / MARKER).unlink(missing_ok=True)  # a reused stage's marker may be shared with out through a link
+    with open(stage / MARKER, "xb") as handle:
+        handle.write(MARKER_TEXT)
 
 
 def _exchange(stage: Path, out: Path) -> bool:
@@ -221,7 +132,7 @@ def _exchange(stage: Path, out: Path) -> bool:
     raise OSError(code, os.strerror(code), str(out))
 
 
-def _swap(stage: Path, out: Path, keep_old: bool = False) -> Path | None:
+def _swap(stage: Path, out: Path, keep_old: bool) -> Path | None:
     """Put stage where out is: exchanged atomically where the system can, else by two renames.
 
     Return the folder now holding the old site when keep_old and it could be kept, else
@@ -249,92 +160,93 @@ def _swap(stage: Path, out: Path, keep_old: bool = False) -> Path | None:
     return None
 
 
-def _spare_for(out: Path, previous: WriteResult | None) -> tuple[Path, Written] | None:
-    """Return the previous write's spare and what it holds, if it is still there beside out."""
-    spare = previous.spare if previous is not None else None
-    if spare is None or spare[0].parent != out.parent or not spare[0].name.startswith(_prefixes(out)[0]):
-        return None
-    return spare if spare[0].is_dir() else None
+def swap_in(stage: Path, out: Path, keep_old: bool = False) -> Path | None:
+    """Mark a complete stage and swap it in for out; return the old site's folder when keep_old could keep it.
 
-
-def _fill(files: tuple[File, ...], out: Path, previous: WriteResult | None, ready: Path | None) -> tuple[Path, WriteResult]:
-    """Return a stage holding files: ready (from open_stage), the previous write's spare brought up to date, or a new folder."""
-    found = _spare_for(out, previous) if ready is None else None
-    if found is not None:
-        spare, held = found
-        try:
-            return spare, _stage(files, spare, out, previous, dict(held))
-        except OSError:  # something changed in the spare behind our back: start afresh
-            shutil.rmtree(spare, ignore_errors=True)
-    stage = ready or Path(tempfile.mkdtemp(prefix=_prefixes(out)[0], dir=out.parent))
+    Raises OutputError when the system refused; the stage is then removed and out unchanged.
+    """
     try:
-        os.chmod(stage, 0o755)  # mkdtemp makes it private; a web server must read the site
-        return stage, _stage(files, stage, out, previous, {})
+        mark(stage)
+        return _swap(stage, out, keep_old)
+    except OSError as exc:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise OutputError(f"could not write the site to '{out}': {exc.strerror or exc}") from exc
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
 
 
-def write_site(
-    files: tuple[File, ...],
-    out: Path,
-    protected: tuple[Path, ...] = (),
-    previous: WriteResult | None = None,
-    staged: tuple[Path, tuple[Staged, ...]] | None = None,
-) -> WriteResult:
-    """Write files as the complete content of out, replacing what was there at once.
+def prepare(out: Path, protected: tuple[Path, ...], keep: Path | None = None) -> Path:
+    """Return where out really is (a link stays, the folder it leads to is replaced), ready to stage beside.
 
-    previous, the result of the last write to out (the preview server's rebuilds), lets
-    files it left unchanged be hard-linked instead of written again, and keeps the
-    replaced site as a spare: the next write brings it up to date as its stage, so the
-    site's folders are neither made nor deleted again. staged: a stage from open_stage
-    and the files already put there; files are added to it and it is swapped in.
+    Refuses an unsafe target (see target.py) and cleans up a killed build's leftovers but keep.
     """
     refuse_unsafe(out, protected)
-    out = real_target(out)  # a link stays, and the folder it leads to is replaced
-    out.parent.mkdir(parents=True, exist_ok=True)
-    ready, done = staged or (None, ())
-    if ready is None:
-        recover(out, keep=previous.spare[0] if previous is not None and previous.spare is not None else None)
+    out = real_target(out)
     try:
-        if ready is not None:
-            _check_staged(ready, done)
-        stage, result = _fill(files, out, previous, ready)
-        _mark(stage)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        recover(out, keep)
     except OSError as exc:
         raise OutputError(f"could not write the site to '{out}': {exc.strerror or exc}") from exc
-    result = dataclasses.replace(result, files=result.files + len(done), bytes=result.bytes + sum(s.size for s in done))
-    return _put_in_place(stage, out, result, previous)
+    return out
 
 
-def _mark(stage: Path) -> None:
-    """Write the marker that lets the next build replace this folder (see target.py); it is not a page."""
-    (stage / MARKER).unlink(missing_ok=True)  # a spare's marker may be shared with out through a link
-    with open(stage / MARKER, "xb") as handle:
-        handle.write(MARKER_TEXT)
+class Stage:
+    """A new site written beside out file by file (pages as they are made), then swapped in whole.
 
+    Use it as a context manager: leaving the block without complete() removes the stage,
+    so a build that finds errors, fails or is interrupted leaves out as it was. Whoever
+    opens one holds lock(out) until the block ends: another build's clean-up would take
+    the stage for a killed build's leftovers.
+    """
 
-def _check_staged(stage: Path, done: tuple[Staged, ...]) -> None:
-    """Raise OutputError, removing stage, unless every file put there is still there, whole."""
-    for file in done:
+    def __init__(self, out: Path, protected: tuple[Path, ...] = ()) -> None:
+        self.out = prepare(out, protected)
         try:
-            whole = (stage / file.path).stat().st_size == file.size
-        except OSError:
-            whole = False
-        if not whole:
-            shutil.rmtree(stage, ignore_errors=True)
-            raise OutputError(f"'{file.path}' went missing from the staging folder before the swap; the site was not changed; build again")
+            self.path: Path | None = new_stage(self.out)
+        except OSError as exc:
+            raise OutputError(f"could not write the site to '{self.out}': {exc.strerror or exc}") from exc
+        self._folders = {self.path}
+        self._held: dict[str, File] = {}
+        """Each file written so far, by its path."""
+
+    def __enter__(self) -> Stage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.path is not None:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+    def add(self, file: File) -> None:
+        """Write file into the stage as a new file; adding the same file again changes nothing."""
+        if self.path is None or self._held.get(file.path) is file:
+            return
+        refuse_outside(file)
+        target = self.path / file.path
+        try:
+            if target.parent not in self._folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._folders.add(target.parent)
+            with open(target, "xb") as handle:
+                handle.write(file.content)
+        except OSError as exc:
+            raise OutputError(f"could not write the site to '{self.out}': {exc.strerror or exc}") from exc
+        self._held[file.path] = file
+
+    def complete(self, files: tuple[File, ...]) -> WriteResult:
+        """Add what of files is not written yet and swap the stage in for out; files are the whole site."""
+        for file in files:
+            self.add(file)
+        stage, self.path = self.path, None
+        assert stage is not None, "a stage is completed once"
+        swap_in(stage, self.out)
+        return WriteResult(len(self._held), sum(len(f.content) for f in self._held.values()))
 
 
-def _put_in_place(stage: Path, out: Path, result: WriteResult, previous: WriteResult | None) -> WriteResult:
-    """Swap a complete stage in for out; with previous (the preview server), keep the old site as the spare."""
-    try:
-        spare = _swap(stage, out, keep_old=previous is not None)
-    except OSError as exc:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise OutputError(f"could not write the site to '{out}': {exc.strerror or exc}") from exc
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    held = previous.written if previous is not None else {}
-    return dataclasses.replace(result, spare=(spare, held) if spare is not None else None)
+def write_site(files: tuple[File, ...], out: Path, protected: tuple[Path, ...] = ()) -> WriteResult:
+    """Write files as the complete content of out, replacing what was there at once.
+
+    Raises OutputError when the site could not be written; out is then unchanged.
+    """
+    with Stage(out, protected) as stage:
+        return stage.complete(files)

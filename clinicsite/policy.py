@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-try:  # Google's RE2 (C++, linear time): only ever asked whether text matches at all (Insensitive.found)
+try:  # Google's RE2 (C++, linear time): only ever asked whether text matches at all (Insensitive.has_match)
     import re2
 except ImportError:  # pragma: no cover - a declared dependency; without it `re` answers alone, slower
     re2 = None
@@ -188,15 +188,15 @@ class Insensitive:
     ascii: re.Pattern[str]
     lower: re.Pattern[str] | None = None
     linear: Any = field(default=None, compare=False)
-    """`lower` compiled by RE2, when RE2 reads it as `re` does: for `found` only."""
+    """`lower` compiled by RE2, when RE2 reads it as `re` does: for `has_match` only."""
 
-    def found(self, text: str) -> bool:
-        """Return True when find(text) would find a match, asking RE2 where it answers the same."""
+    def has_match(self, text: str) -> bool:
+        """Return True when first_match(text) would find one, asking RE2 where it answers the same."""
         if self.linear is not None and not _NOT_RE2_TEXT.search(text):
             return self.linear.search(text.lower().encode("ascii")) is not None
-        return self.find(text) is not None
+        return self.first_match(text) is not None
 
-    def find(self, text: str) -> str | None:
+    def first_match(self, text: str) -> str | None:
         """Return the first match in text as written, as the Unicode pattern would find it, or None."""
         if _NOT_PLAIN_ASCII.search(text):
             match = self.unicode.search(text)
@@ -259,8 +259,8 @@ class ActivePolicy:
 
     def matches(self, text: str) -> list[Match]:
         """Return the first match of each rule in text."""
-        rules = self.rules if self.screen is None or self.screen.found(text) else self.unscreened
-        found = ((rule, pattern.find(text)) for rule, pattern in rules)
+        rules = self.rules if self.screen is None or self.screen.has_match(text) else self.unscreened
+        found = ((rule, pattern.first_match(text)) for rule, pattern in rules)
         return [Match(rule, words) for rule, words in found if words is not None]
 
 

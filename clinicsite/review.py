@@ -88,8 +88,8 @@ def _sign(treatment: Treatment, facts: SiteFacts, reviewer: Reviewer, request: R
     latest = treatment.last()
     if request.scope == "partial" and treatment.last("full") is None:
         raise ReviewError(f"'{treatment.slug}' has no full sign-off yet: the first review of a page covers all of it; sign with --scope full")
-    if on > facts.on:
-        raise ReviewError(f"the sign-off date {on.isoformat()} is after today ({facts.on.isoformat()}); write the day the review happened")
+    if on > facts.today:
+        raise ReviewError(f"the sign-off date {on.isoformat()} is after today ({facts.today.isoformat()}); write the day the review happened")
     if latest is not None and on < latest.date:
         raise ReviewError(f"'{treatment.slug}' was last signed on {latest.date.isoformat()}; a new sign-off cannot be dated {on.isoformat()}")
     now = fingerprint(tuple(parts(treatment)), facts.source_hashes)
@@ -132,7 +132,7 @@ def sign_off(content: Path, request: Request) -> list[Signing]:
     if any(p.severity == "error" for p in problems):
         raise ReviewError("the site-wide files have errors; fix them first", tuple(p for p in problems if p.severity == "error"))
     reviewer = _reviewer(facts, request.by)
-    on = request.date or facts.on
+    on = request.date or facts.today
     done = []
     for folder in _folders(content, request):
         files, found = load_treatment(folder, content)

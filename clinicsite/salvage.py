@@ -17,7 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 
 import clinicsite.evidence as evidence
 from clinicsite.diagnostics import Diagnostic, error
-from clinicsite.documents import Document, Path_
+from clinicsite.documents import Document, KeyPath
 from clinicsite.loader import TreatmentFiles
 from clinicsite.markup import has_block_markup
 from clinicsite.model import Claim, Faq, Item, Source
@@ -34,8 +34,8 @@ _CLAIM = TypeAdapter(Claim)
 class Parts:
     """What of a treatment's files is valid on its own, each with its path in its file."""
 
-    claims: list[tuple[str, Path_, Claim]] = field(default_factory=list)
-    headings: list[tuple[str, Path_, str]] = field(default_factory=list)
+    claims: list[tuple[str, KeyPath, Claim]] = field(default_factory=list)
+    headings: list[tuple[str, KeyPath, str]] = field(default_factory=list)
     """(file, path of the title or question, its text) of every heading that is text."""
     lists: dict[str, list[Any]] = field(default_factory=dict)
     """The list files valid as a whole, for their ids' uniqueness."""
@@ -48,7 +48,7 @@ def _valid(adapter: TypeAdapter[Any], value: Any) -> Any:
         return None
 
 
-def _claims_at(name: str, base: Path_, values: Any) -> Iterator[tuple[str, Path_, Claim]]:
+def _claims_at(name: str, base: KeyPath, values: Any) -> Iterator[tuple[str, KeyPath, Claim]]:
     for j, value in enumerate(values if isinstance(values, list) else ()):
         claim = _valid(_CLAIM, value)
         if claim is not None:
@@ -89,7 +89,7 @@ def valid_parts(files: TreatmentFiles) -> Parts:
     return parts
 
 
-def unique_ids(doc: Document, base: Path_, records: Sequence[Any]) -> list[Diagnostic]:
+def unique_ids(doc: Document, base: KeyPath, records: Sequence[Any]) -> list[Diagnostic]:
     """Return an id-duplicate error for each record of records (at base in doc) whose id an earlier one has."""
     first: dict[str, int] = {}
     problems = []
@@ -103,7 +103,7 @@ def unique_ids(doc: Document, base: Path_, records: Sequence[Any]) -> list[Diagn
     return problems
 
 
-def claim_references(doc: Document, path: Path_, claim: Claim, sources: dict[str, Source] | None) -> list[Diagnostic]:
+def claim_references(doc: Document, path: KeyPath, claim: Claim, sources: dict[str, Source] | None) -> list[Diagnostic]:
     """Return one claim's markup-block and source-unknown errors (sources None: not known, not checked)."""
     problems = []
     if has_block_markup(claim.text):

@@ -50,7 +50,7 @@ RECORD_FILES: tuple[RecordFile, ...] = (
 TREATMENT_SCHEMAS: dict[str, Any] = {OVERVIEW_FILE: Overview, **{rf.name: list[rf.record] for rf in RECORD_FILES}}  # type: ignore[name-defined]
 TREATMENT_FILES: tuple[str, ...] = tuple(TREATMENT_SCHEMAS)
 
-Path_ = tuple[str | int, ...]
+KeyPath = tuple[str | int, ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,7 +59,7 @@ class Part:
 
     file: str
     """The file it is written in."""
-    path: Path_
+    path: KeyPath
     """Its place in that file: a claim's mapping, or the heading's field."""
     text: str
     """The words shown: a heading, a name, or a claim's text."""
@@ -109,7 +109,7 @@ def parts(treatment: Treatment) -> Iterator[Part]:
             yield from _record_parts(rf, i, record)
 
 
-def claims(treatment: Treatment | None, walked: Iterable[Part] | None = None) -> Iterator[tuple[str, Path_, Claim]]:
+def claims(treatment: Treatment | None, walked: Iterable[Part] | None = None) -> Iterator[tuple[str, KeyPath, Claim]]:
     """Yield (file name, path in that file, claim) for every claim, in reading order (of walked, if given)."""
     assert treatment is not None or walked is not None
     for part in walked if walked is not None else parts(treatment):  # type: ignore[arg-type]

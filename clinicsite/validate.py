@@ -19,11 +19,11 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 import clinicsite.evidence as evidence
 from clinicsite.diagnostics import Diagnostic, error, warning
-from clinicsite.documents import Document, Path_
+from clinicsite.documents import Document, KeyPath
 from clinicsite.fingerprint import SignOff, source_hashes
 from clinicsite.linear import linear_refusal
 from clinicsite.loader import ContentTree, TreatmentFiles
-from clinicsite.model import Overview, Policy, Site, SiteInfo, Source, Treatment
+from clinicsite.model import Overview, Policy, SiteInfo, Source, Treatment
 from clinicsite.policy import ActivePolicy, active_policy, default_ids
 from clinicsite.salvage import claim_references, partial_problems
 from clinicsite.salvage import unique_ids as _unique_ids
@@ -73,7 +73,7 @@ def _unwrap(tp: Any) -> Any:
             return tp
 
 
-def _model_at(schema: Any, path: Path_) -> type[BaseModel] | None:
+def _model_at(schema: Any, path: KeyPath) -> type[BaseModel] | None:
     """Return the model class that describes the mapping at path, if any."""
     tp = schema
     for part in path:
@@ -215,8 +215,8 @@ class SiteFacts:
     source_list: list[Source] | None
     sources: dict[str, Source] | None
     policy: ActivePolicy
-    on: datetime.date
-    """The date review freshness and source dates are checked against."""
+    today: datetime.date
+    """The date review freshness and source dates are checked against (the build's today)."""
     sources_doc: Document | None = None
     """sources.yaml, to locate a source whose entry changed since a page was signed off."""
     source_hashes: dict[str, str] = dataclasses.field(default_factory=dict)
@@ -262,7 +262,7 @@ def _record_alone(files: TreatmentFiles, facts: SiteFacts, problems: list[Diagno
     records: list[SignOff] | None = _validate_doc(doc, list[SignOff], problems) if doc is not None else None
     if doc is None or not records or facts.info is None:
         return []
-    return [d for _, d in record_problems(doc, records, files.slug, facts.info, facts.on)]
+    return [d for _, d in record_problems(doc, records, files.slug, facts.info, facts.today)]
 
 
 def _signed(treatment: Treatment, walked: tuple[Part, ...], files: TreatmentFiles, facts: SiteFacts, problems: list[Diagnostic]) -> Treatment:
@@ -273,30 +273,21 @@ def _signed(treatment: Treatment, walked: tuple[Part, ...], files: TreatmentFile
     if facts.info is None or records is None:  # a sign-off file that did not validate is reported already
         return dataclasses.replace(treatment, draft=("the whole page",))
     order = {s.id: i for i, s in enumerate(facts.source_list)}
-    found = review(treatment, files.documents, records, Against(facts.info, facts.source_hashes, facts.sources_doc, order, facts.on), walked)
+    found = review(treatment, files.documents, records, Against(facts.info, facts.source_hashes, facts.sources_doc, order, facts.today), walked)
     problems += found.problems
     draft = (sections(found.changed) or ("the whole page",)) if found.draft else ()
     return dataclasses.replace(treatment, sign_offs=found.sign_offs, draft=draft)
 
 
-def validate_content(tree: ContentTree, today: datetime.date | None = None) -> tuple[Site | None, list[Diagnostic]]:
-    """Return the validated site (None when any error was found) and every problem.
+def site_problems(tree: ContentTree, facts: SiteFacts, cited: list[frozenset[str]] | None) -> list[Diagnostic]:
+    """Return the problems only the whole site shows, once every treatment was validated.
 
-    today is the date review freshness and source dates are checked against.
+    cited: the sources each treatment cites; None when a treatment did not validate, so
+    what it cites is unknown and no source can be called unused.
     """
-    facts, problems = validate_site_files(tree, today)
-    treatments = []
-    for files in tree.treatments:
-        treatment, found = validate_treatment(files, facts)
-        problems += found
-        if treatment is not None:
-            treatments.append(treatment)
-    all_valid = len(treatments) == len(tree.treatments) and all(t.complete for t in tree.treatments)
-    if facts.source_list is not None and tree.sources is not None and all_valid:
-        problems += unused_sources(tree.sources, facts.source_list, set().union(*map(cited_sources, treatments)))
-    if facts.info is None or facts.sources is None or any(p.severity == "error" for p in problems):
-        return None, problems
-    return Site(facts.info, facts.sources, tuple(treatments)), problems
+    if facts.source_list is None or tree.sources is None or cited is None:
+        return []
+    return unused_sources(tree.sources, facts.source_list, set().union(*cited))
 
 
 def publish_problems(tree: ContentTree, facts: SiteFacts) -> list[Diagnostic]:

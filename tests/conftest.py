@@ -47,8 +47,8 @@ def real_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
     """Build content/ once per test run into a scratch folder (never the project's site/)."""
     out = tmp_path_factory.mktemp("real") / "site"
     outcome = pipeline.build(PROJECT / "content", out, today=TODAY)
-    assert outcome.written is not None and outcome.site is not None, f"content/ does not build: {outcome.diagnostics}"
-    return BuiltSite(out, outcome.site.info, tuple(t.slug for t in outcome.site.treatments))
+    assert outcome.written is not None and outcome.info is not None, f"content/ does not build: {outcome.diagnostics}"
+    return BuiltSite(out, outcome.info, outcome.slugs)
 
 
 @dataclass

@@ -17,13 +17,16 @@ from bench.generate import KINDS, SOURCES, generate
 from bench.run import measure
 from clinicsite import pipeline, shape
 from tests.conftest import PROJECT, TODAY, BuiltSite, sign
+from tests.helpers import validated_site
 
 
 def test_generated_content_passes_every_rule(tmp_path: Path) -> None:
-    outcome = pipeline.check(generate(tmp_path, 2, TODAY), today=TODAY)
+    content = generate(tmp_path, 2, TODAY)
+    outcome = pipeline.check(content, today=TODAY)
     assert outcome.diagnostics == ()
-    assert outcome.site is not None and len(outcome.site.treatments) == 2
-    assert sum(1 for t in outcome.site.treatments for _ in shape.claims(t)) == 2 * 94
+    assert outcome.slugs == ("treatment-0001", "treatment-0002")
+    site = validated_site(content, TODAY)
+    assert sum(1 for t in site.treatments for _ in shape.claims(t)) == 2 * 94
 
 
 def test_generator_is_deterministic(tmp_path: Path) -> None:

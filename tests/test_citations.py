@@ -5,16 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from clinicsite.citations import number_citations, runs
-from clinicsite.loader import load_content
-from clinicsite.validate import validate_content
 from tests.conftest import TODAY
+from tests.helpers import validated_site
 
 
 def cited(project: Path):  # type: ignore[no-untyped-def]
-    tree, _ = load_content(project / "content")
-    site, problems = validate_content(tree, TODAY)
-    assert site is not None, problems
-    return number_citations(site).treatments[0]
+    return number_citations(validated_site(project / "content", TODAY)).treatments[0]
 
 
 def test_numbers_follow_first_appearance_and_repeat(project: Path) -> None:

@@ -18,6 +18,7 @@ from clinicsite.pipeline import check
 from clinicsite.readability import SECTIONS, section_grades
 from clinicsite.sentences import sentences
 from tests.conftest import PROJECT, TODAY
+from tests.helpers import validated_site
 
 REVIEW_KINDS = {"systematic-review", "review"}
 
@@ -27,8 +28,7 @@ def site() -> Site:
     outcome = check(PROJECT / "content", today=TODAY)
     problems = [d for d in outcome.diagnostics if d.severity != "note"]
     assert problems == [], [d.message for d in problems]
-    assert outcome.site is not None
-    return outcome.site
+    return validated_site(PROJECT / "content", TODAY)
 
 
 @pytest.fixture(scope="module")

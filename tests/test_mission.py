@@ -10,34 +10,31 @@ import pytest
 from clinicsite import shape
 from clinicsite.loader import load_content
 from clinicsite.pipeline import check
-from clinicsite.validate import validate_content
 from tests.conftest import PROJECT, TODAY, run_cli
-from tests.helpers import rule_of
+from tests.helpers import rule_of, validated_site
 
 CONTENT = PROJECT / "content"
 
 
 def real_claims() -> list[tuple[str, tuple[str | int, ...]]]:
-    tree, _ = load_content(CONTENT)
-    site, problems = validate_content(tree, TODAY)
-    assert site is not None, problems
+    site = validated_site(CONTENT, TODAY)
     return [(f"{t.slug}/{name}", path) for t in site.treatments for name, path, _ in shape.claims(t)]
 
 
 def test_real_content_has_no_errors_or_warnings() -> None:
     outcome = check(CONTENT, today=TODAY)
     assert [d for d in outcome.diagnostics if d.severity != "note"] == []
-    assert outcome.site is not None and outcome.site.treatments
+    assert outcome.slugs
 
 
 def test_every_real_claim_cites_a_known_source() -> None:
-    outcome = check(CONTENT, today=TODAY)
-    assert outcome.site is not None
-    claims = [claim for t in outcome.site.treatments for _, _, claim in shape.claims(t)]
+    assert not check(CONTENT, today=TODAY).errors
+    site = validated_site(CONTENT, TODAY)
+    claims = [claim for t in site.treatments for _, _, claim in shape.claims(t)]
     assert len(claims) >= 20
     for claim in claims:
         assert claim.cite
-        assert all(c.source in outcome.site.sources for c in claim.cite)
+        assert all(c.source in site.sources for c in claim.cite)
 
 
 def remove_key_block(text: str, line: int, column: int) -> str:

@@ -110,20 +110,28 @@ def test_a_build_waits_while_another_writes_beside_the_same_folder(project: Path
     assert [p.name for p in project.iterdir() if p.name.startswith(".site")] == []  # the folder is locked, no lock file
 
 
-def test_a_stage_removed_behind_a_build_is_never_swapped_in(tmp_path: Path) -> None:
+def test_a_write_the_system_refuses_halfway_leaves_the_old_site_and_no_stage(tmp_path: Path) -> None:
     out = tmp_path / "site"
     write_site((File("index.html", b"old"),), out)
-    stage = output.open_stage(out)
-    first = output.put(stage, File("treatments/a/index.html", b"a"))
-    shutil.rmtree(stage)  # what another build's clean-up did before builds were locked
-    with pytest.raises(OutputError, match=r"staging folder .* was removed"):
-        output.put(stage, File("treatments/b/index.html", b"b"))
-    assert not stage.exists()  # put made nothing
-    stage = output.open_stage(out)
-    (stage / "treatments/a").mkdir(parents=True)
-    with pytest.raises(OutputError, match=r"'treatments/a/index\.html' went missing"):
-        write_site((File("index.html", b"new"),), out, staged=(stage, (first,)))
-    assert snapshot(out) == {"index.html": b"old", MARKER: MARKER_TEXT} and not stage.exists()
+    with pytest.raises(OutputError, match="could not write the site"):  # 'a' cannot be a file and a folder
+        write_site((File("index.html", b"new"), File("a", b"file"), File("a/b.html", b"page")), out)
+    assert snapshot(out) == {"index.html": b"old", MARKER: MARKER_TEXT}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_site_staged_page_by_page_is_swapped_in_whole_or_not_at_all(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write_site((File("index.html", b"old"),), out)
+    page = File("treatments/a/index.html", b"a")
+    with output.Stage(out) as stage:
+        stage.add(page)  # and then the build found an error: never completed
+    assert snapshot(out) == {"index.html": b"old", MARKER: MARKER_TEXT}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    with output.Stage(out) as stage:
+        stage.add(page)
+        result = stage.complete((File("index.html", b"new"), page))  # the page added already is not written twice
+    assert snapshot(out) == {"index.html": b"new", "treatments/a/index.html": b"a", MARKER: MARKER_TEXT}
+    assert (result.files, result.bytes) == (2, 4) and sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
 def test_headers_file_sends_the_pages_policy_with_frame_ancestors_and_caches_only_hashed_assets(project: Path) -> None:

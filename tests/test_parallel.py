@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.generate import generate
-from clinicsite import pipeline
+from clinicsite import pipeline, runner
 from clinicsite.diagnostics import format_text
 from tests.conftest import TODAY, sign
 from tests.helpers import rule_ids, snapshot
@@ -40,54 +40,57 @@ def _with_errors(content: Path) -> None:
     faqs.write_text(faqs.read_text().replace("cite: [", "cites: [", 1))
 
 
-def _run(content: Path, parallel: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], dict[str, bytes], int | None]:
-    monkeypatch.setattr(pipeline, "PARALLEL_FROM", 1 if parallel else 10**9)
-    monkeypatch.setattr(pipeline, "_workers", lambda: 2)
-    outcome = pipeline.render_site(content, today=TODAY)
-    return [format_text(d) for d in outcome.diagnostics], {f.path: f.content for f in outcome.files}, outcome.errors
+def _ways(monkeypatch: pytest.MonkeyPatch, parallel: bool) -> None:
+    monkeypatch.setattr(runner, "PARALLEL_FROM", 1 if parallel else 10**9)
+    monkeypatch.setattr(runner, "workers", lambda: 2)
+
+
+def _run(content: Path, parallel: bool, monkeypatch: pytest.MonkeyPatch) -> pipeline.Outcome:
+    _ways(monkeypatch, parallel)
+    return pipeline.render_site(content, today=TODAY)
 
 
 @pytest.mark.parametrize("spoil", [_with_warnings, _with_errors], ids=["warnings", "errors"])
-def test_parallel_and_serial_runs_give_the_same_bytes_and_diagnostics(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spoil: object) -> None:
+def test_parallel_and_serial_runs_give_the_same_outcome(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spoil: object) -> None:
     content = generate(tmp_path, 25, TODAY)  # 3 chunks of CHUNK = 10
     assert callable(spoil)
     spoil(content)
     serial = _run(content, False, monkeypatch)
     parallel = _run(content, True, monkeypatch)
-    assert parallel[0] == serial[0]
-    assert parallel[1].keys() == serial[1].keys()
-    for path, data in serial[1].items():
-        assert parallel[1][path] == data, path
-    assert parallel[2] == serial[2]
-    rules = rule_ids(serial[0])
+    assert [format_text(d) for d in parallel.diagnostics] == [format_text(d) for d in serial.diagnostics]
+    assert [f.path for f in parallel.files] == [f.path for f in serial.files]
+    for mine, theirs in zip(parallel.files, serial.files, strict=True):
+        assert mine.content == theirs.content, mine.path
+    assert parallel == serial  # and everything else: counts, site info, slugs, reading grades
+    rules = rule_ids(format_text(d) for d in serial.diagnostics)
     if spoil is _with_errors:  # an invalid treatment hides source-unused: its citations are unknown
-        assert {"content-unexpected-file", "slug-format", "cite-missing", "evidence-weak"} <= rules and not serial[1]
+        assert {"content-unexpected-file", "slug-format", "cite-missing", "evidence-weak"} <= rules and not serial.files
     else:
         assert {"source-unused", "evidence-weak"} <= rules
-        assert len(serial[1]) == 25 + 6  # treatments, index, 404, sitemap, robots, _headers, the stylesheet
+        assert len(serial.files) == 25 + 6  # treatments, index, 404, sitemap, robots, _headers, the stylesheet
+        assert serial.slugs == tuple(f"treatment-{i:04}" for i in range(1, 26)) and serial.info is not None
 
 
-def test_workers_do_not_send_treatments_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    content = generate(tmp_path, 3, TODAY)
-    monkeypatch.setattr(pipeline, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(pipeline, "_workers", lambda: 2)
-    outcome = pipeline.render_site(content, today=TODAY)
-    assert outcome.site is None and outcome.counts == (3, 200) and not outcome.errors
+def test_check_gives_the_same_outcome_either_way(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    content = generate(tmp_path, 25, TODAY)
+    _with_warnings(content)
+    _ways(monkeypatch, False)
+    serial = pipeline.check(content, today=TODAY)
+    _ways(monkeypatch, True)
+    parallel = pipeline.check(content, today=TODAY)
+    assert parallel == serial and serial.counts == (25, 201) and serial.warnings and not serial.errors and not serial.files
 
 
-def test_workers_write_their_pages_into_the_stage_and_a_failed_build_leaves_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_parallel_build_writes_the_serial_tree_and_a_failed_one_leaves_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     content = generate(tmp_path / "c", 25, TODAY)
-    monkeypatch.setattr(pipeline, "_workers", lambda: 2)
-    monkeypatch.setattr(pipeline, "PARALLEL_FROM", 10**9)
+    _ways(monkeypatch, False)
     serial = pipeline.build(content, tmp_path / "serial", today=TODAY)
-    monkeypatch.setattr(pipeline, "PARALLEL_FROM", 1)
+    _ways(monkeypatch, True)
     parallel = pipeline.build(content, tmp_path / "site", today=TODAY)
-    assert parallel.staged is not None and len(parallel.staged[1]) == 25  # the pages came from the workers
-    assert serial.staged is None and serial.written is not None and parallel.written is not None
-    assert (parallel.written.files, parallel.written.bytes) == (serial.written.files, serial.written.bytes)
+    assert serial.written is not None and parallel.written == serial.written
     assert snapshot(tmp_path / "site") == snapshot(tmp_path / "serial")
     before = snapshot(tmp_path / "site")
-    faqs = content / "treatments" / "treatment-0019" / "faqs.yaml"  # one treatment's error: the others' pages were written
+    faqs = content / "treatments" / "treatment-0019" / "faqs.yaml"  # one treatment's error: nothing is written
     faqs.write_text(faqs.read_text().replace("cite: [", "cites: [", 1))
     failed = pipeline.build(content, tmp_path / "site", today=TODAY)
     assert failed.errors and failed.written is None

@@ -126,7 +126,7 @@ def _rule(rule_id: str, pattern: str) -> dict[str, str]:
     ],
 )
 def test_insensitive_finds_what_unicode_matching_finds(pattern: str, text: str, found: str | None) -> None:
-    assert insensitive(pattern).find(text) == found
+    assert insensitive(pattern).first_match(text) == found
     unicode = re.compile(pattern, re.IGNORECASE).search(text)
     assert (unicode.group(0) if unicode else None) == found
 
@@ -145,7 +145,7 @@ PATTERNS += [r"\u212a", r"[\x80-\uffff]+", r"\N{LATIN SMALL LETTER LONG S}"]
 )
 def test_insensitive_agrees_with_unicode_matching_on_any_text(pattern: str, text: str) -> None:
     unicode = re.compile(pattern, re.IGNORECASE).search(text)
-    assert insensitive(pattern).find(text) == (unicode.group(0) if unicode else None)
+    assert insensitive(pattern).first_match(text) == (unicode.group(0) if unicode else None)
 
 
 @pytest.mark.parametrize(
@@ -160,7 +160,7 @@ def test_screen_finds_exactly_what_each_rule_finds(extra: list[dict[str, str]]) 
     policy = active_policy(Policy.model_validate({"rules": extra}))
     texts = [t for trips, misses in CASES.values() for t in trips + misses] + ["It is is fine.", "A deal and an offer.", "Plain text."]
     for text in texts:
-        expected = [(rule.id, words) for rule, pattern in policy.rules if (words := pattern.find(text)) is not None]
+        expected = [(rule.id, words) for rule, pattern in policy.rules if (words := pattern.first_match(text)) is not None]
         assert [(m.rule.id, m.words) for m in policy.matches(text)] == expected, text
     assert policy.screen is not None and "repeat" not in policy.ids
     assert [m.rule.id for m in policy.matches("A deal and an offer.")] == (["one", "two"] if len(extra) == 2 else [])
@@ -190,12 +190,12 @@ def _lowerable_patterns() -> st.SearchStrategy[str]:
 @settings(max_examples=500)
 @given(pattern=_lowerable_patterns(), text=st.text(alphabet=st.sampled_from("abs AB-!.0\t\n\r\v\f\x1c\x00\x7fé"), max_size=12))
 def test_found_answers_as_unicode_matching_does(pattern: str, text: str) -> None:
-    """Whether RE2 or `re` answers, `found` is True exactly where case-insensitive `re` finds a match."""
+    """Whether RE2 or `re` answers, `has_match` is True exactly where case-insensitive `re` finds a match."""
     try:
         expected = re.compile(pattern, re.IGNORECASE).search(text) is not None
     except re.error:
         return  # not a pattern the policy would accept
-    assert insensitive(pattern).found(text) == expected
+    assert insensitive(pattern).has_match(text) == expected
 
 
 @pytest.mark.skipif(re2 is None, reason="google-re2 is not installed")
@@ -212,7 +212,7 @@ def test_found_answers_as_unicode_matching_does(pattern: str, text: str) -> None
     ],
 )
 def test_found_leaves_to_re_what_re2_reads_otherwise(pattern: str, text: str) -> None:
-    assert insensitive(pattern).found(text)
+    assert insensitive(pattern).has_match(text)
 
 
 @pytest.mark.skipif(re2 is None, reason="google-re2 is not installed")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bench.generate import generate
-from clinicsite import loader, pipeline
+from clinicsite import loader, pipeline, runner
 from clinicsite.cache import BuildCache
 from clinicsite.diagnostics import format_text
 from tests.conftest import TODAY
@@ -42,7 +42,7 @@ def test_cached_rebuilds_match_fresh_builds_after_every_kind_of_change(tmp_path:
     benefits = content / "treatments/treatment-0002/benefits.yaml"
     _edit(benefits, 'text: "', 'text: "Again, ')  # one claim
     _same_as_fresh(content, layouts, out, cache, tmp_path)
-    _edit(benefits, 'text: "Again, ', 'text: "')  # and back: the spare still holds this version
+    _edit(benefits, 'text: "Again, ', 'text: "')  # and back: the kept stage still holds this version
     _same_as_fresh(content, layouts, out, cache, tmp_path)
     _edit(content / "site.yaml", "name: ", "name: The New ")  # site-wide: every page
     _same_as_fresh(content, layouts, out, cache, tmp_path)
@@ -82,7 +82,7 @@ def test_a_file_changed_behind_the_cache_is_written_again(tmp_path: Path) -> Non
     for _ in range(2):
         pipeline.build(content, out, today=TODAY, cache=cache, drafts=True)
     expected = snapshot(out)
-    with (out / OTHER).open("ab") as page:  # in place: the spare shares this file
+    with (out / OTHER).open("ab") as page:  # in place: the kept stage shares this file
         page.write(b"<!-- edited by hand -->")
     (out / "index.html").unlink()
     for _ in range(2):
@@ -93,7 +93,7 @@ def test_a_file_changed_behind_the_cache_is_written_again(tmp_path: Path) -> Non
 def test_a_cache_used_for_another_output_folder_writes_that_folder_whole(tmp_path: Path) -> None:
     content = generate(tmp_path, 2, TODAY)
     cache = BuildCache()
-    for _ in range(2):  # the second write leaves a spare beside a/site
+    for _ in range(2):  # the second write keeps the replaced site beside a/site as the next stage
         pipeline.build(content, tmp_path / "a" / "site", today=TODAY, cache=cache, drafts=True)
     pipeline.build(content, tmp_path / "b" / "site", today=TODAY, cache=cache, drafts=True)
     assert snapshot(tmp_path / "b" / "site") == snapshot(tmp_path / "a" / "site")
@@ -129,16 +129,16 @@ def test_a_treatment_saved_during_a_rebuild_and_saved_back_never_leaves_its_page
     benefits = content / "treatments/treatment-0002/benefits.yaml"
     pipeline.build(content, out, today=TODAY, cache=cache)
     original = benefits.read_text()
-    run = pipeline._run
+    run = runner.run_all
 
-    def save_before_running(folders: list[Path], job: Any) -> Any:
+    def save_before_running(work: Any, items: Any, arrived: Any) -> Any:  # after every folder was read for its key
         _edit(benefits, "In cohort", "Saved mid-build: in cohort")
-        return run(folders, job)
+        return run(work, items, arrived)
 
     _edit(benefits, "In cohort", "First: in cohort")
-    monkeypatch.setattr(pipeline, "_run", save_before_running)
+    monkeypatch.setattr(runner, "run_all", save_before_running)
     pipeline.build(content, out, today=TODAY, cache=cache)
-    monkeypatch.setattr(pipeline, "_run", run)
+    monkeypatch.setattr(runner, "run_all", run)
     benefits.write_text(original.replace("In cohort", "First: in cohort", 1))  # saved back, as it was when hashed
     _same_as_fresh(content, pipeline.DEFAULT_LAYOUTS, out, cache, tmp_path)
     assert b"First: in cohort" in (out / PAGE).read_bytes() and b"Saved mid-build" not in (out / PAGE).read_bytes()

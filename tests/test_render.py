@@ -16,6 +16,7 @@ from clinicsite.pipeline import DEFAULT_LAYOUTS
 from clinicsite.render import CSP, json_script, make_environment, og_locale, vancouver_author
 from clinicsite.routes import LAYOUTS, listing, site_pages, treatment_page
 from tests.conftest import FIXTURES, TODAY, run_cli
+from tests.helpers import validated_site
 
 
 def copy_layouts(project: Path) -> Path:
@@ -75,11 +76,10 @@ def test_check_reports_a_missing_layout(project: Path) -> None:
 
 def test_every_page_is_rendered_with_a_layout_check_requires(project: Path) -> None:
     # routes.LAYOUTS, which check requires, must name every layout a page is rendered with
-    outcome = pipeline.check(project / "content", today=TODAY)
-    assert outcome.site is not None
-    treatment = cite_treatment(outcome.site.treatments[0], outcome.site.sources)
-    index, tail = site_pages(outcome.site.info, (listing(treatment),))
-    used = {page.layout for page in (index, treatment_page(outcome.site.info, treatment), *tail)}
+    site = validated_site(project / "content", TODAY)
+    treatment = cite_treatment(site.treatments[0], site.sources)
+    index, tail = site_pages(site.info, (listing(treatment),))
+    used = {page.layout for page in (index, treatment_page(site.info, treatment), *tail)}
     assert used == set(LAYOUTS)
 
 

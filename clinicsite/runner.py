@@ -1,0 +1,110 @@
+"""How a build's treatments are run: one after another, in forked worker processes, or from the preview's cache.
+
+The pipeline hands over a pure function of one treatment folder and the folders; which
+way they are run changes nothing in what comes back, only how long it takes. So the
+choice is made here alone, from the number of folders and the system, and a test can
+force either way (PARALLEL_FROM, workers).
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from clinicsite.cache import Memo, digest
+from clinicsite.loader import FolderBytes, read_treatment
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: From this many treatments on, the work is shared across processes (on Linux, by fork).
+PARALLEL_FROM = 50
+#: Treatments handed to a worker at a time: small enough to keep every core busy to the end.
+CHUNK = 10
+
+
+def workers() -> int:
+    """Return how many processes may work at once: the cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def parallel(count: int) -> bool:
+    """Return True when count items are worth sharing across forked worker processes here."""
+    # fork only on Linux: workers inherit the validated site-wide facts and the compiled
+    # layouts instead of receiving them; macOS's system libraries are not fork-safe.
+    return count >= PARALLEL_FROM and workers() >= 2 and sys.platform.startswith("linux")
+
+
+_work_in_this_worker: Callable[[Any], Any] | None = None
+"""Set in each worker process, after the fork, by _adopt; never in the process that forks."""
+
+
+def _adopt(work: Callable[[Any], Any]) -> None:
+    # A forked worker is handed work in memory, by the pool, not pickled.
+    global _work_in_this_worker
+    _work_in_this_worker = work
+
+
+def _work_chunk(items: list[Any]) -> list[Any]:
+    assert _work_in_this_worker is not None, "run only in a worker started by run_all"
+    # One item's objects are freed by reference counting as soon as its result is made;
+    # the cycle collector, run every few hundred allocations, would only cost time.
+    gc.disable()
+    try:
+        return [_work_in_this_worker(item) for item in items]
+    finally:
+        gc.enable()
+
+
+def _ignore(result: object) -> None:
+    pass
+
+
+def _passed(result: R, arrived: Callable[[R], None]) -> R:
+    arrived(result)
+    return result
+
+
+def run_all(work: Callable[[T], R], items: Sequence[T], arrived: Callable[[R], None] = _ignore) -> list[R]:
+    """Return work(item) for each item, in order: in worker processes when there are many and the system can fork.
+
+    arrived is called here with each result as it comes, while the workers make the next.
+    """
+    if not parallel(len(items)):
+        return [_passed(work(item), arrived) for item in items]
+    # What the workers inherit is never garbage: freezing it spares their collector from
+    # scanning it, and their memory pages from being copied to do so.
+    gc.freeze()
+    try:
+        with multiprocessing.get_context("fork").Pool(workers(), initializer=_adopt, initargs=(work,)) as pool:
+            chunks = [list(items[i : i + CHUNK]) for i in range(0, len(items), CHUNK)]
+            return [_passed(result, arrived) for chunk in pool.imap(_work_chunk, chunks) for result in chunk]
+    finally:
+        gc.unfreeze()
+
+
+def run_treatments(
+    folders: list[Path],
+    root: Path,
+    work: Callable[[Path, FolderBytes | None], R],
+    memo: Memo[R] | None = None,
+    key: bytes = b"",
+    arrived: Callable[[R], None] = _ignore,
+) -> list[R]:
+    """Return work(folder, read) for each treatment folder, in order; arrived is called with each new result as it comes.
+
+    With a memo (the preview server's), a folder's result is taken from the last build when
+    nothing it is made from changed: key hashes the site-wide inputs, and each folder is
+    read first so its result is remembered under the hash of the very bytes parsed (read
+    is passed to work). Without one, read is None and work reads the folder itself.
+    """
+    if memo is None:
+        return run_all(lambda folder: work(folder, None), folders, arrived)
+    reads = [read_treatment(folder, root) for folder in folders]
+    keys = [digest([key, *parts]) if read is not None and (parts := read.key_parts()) is not None else None for read in reads]
+    return memo.get_or_make(keys, lambda missing: run_all(lambda i: work(folders[i], reads[i]), missing, arrived))
