@@ -19,6 +19,7 @@ RANK: dict[str, float] = {
     "diagnostics": 0,
     "model": 1,
     "characters": 0.8,
+    "plainyaml": 0.85,
     "documents": 0.9,
     "ssh": 0.5,
     "shape": 1.2,
