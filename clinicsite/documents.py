@@ -8,6 +8,7 @@ code, duplicate keys are caught, and each scalar stays text: the schema decides 
 from __future__ import annotations
 
 import codecs
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,7 @@ import yaml
 
 from clinicsite.characters import FORBIDDEN, LINE_SEPARATORS, describe, forbidden_in, line_and_column
 from clinicsite.diagnostics import Diagnostic, Location, error
+from clinicsite.plainyaml import plain_data
 
 try:  # the C parser is ~10x faster; fall back to pure Python where libyaml is absent
     from yaml import CSafeLoader as _SafeLoader
@@ -61,20 +63,28 @@ def _plain_key(node: yaml.Node) -> bool:
 class Document:
     """One YAML file: its data as plain Python values, and where each value was written.
 
-    Positions are looked up in the parser's node graph only when a diagnostic needs one:
-    recording the position of every value while converting was a third of that work, and
-    nearly none is ever shown.
+    Positions are looked up in the parser's node graph only when a diagnostic needs one (a
+    document read by clinicsite.plainyaml is composed only then): recording the position of
+    every value while converting was a third of that work, and nearly none is ever shown.
     """
 
     path: str
     """The file's path as shown in diagnostics (relative to the working folder when inside it)."""
     data: Any
     """Mappings, lists, strings and None; every scalar is a string or None."""
-    root: yaml.Node | None = field(repr=False)
-    """The composed node graph data was converted from (None for an empty file)."""
+    source: yaml.Node | str | None = field(repr=False)
+    """The composed node graph data was converted from, or the text to compose it from when first needed (None for an empty file)."""
     _keys: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = field(default_factory=dict, init=False, repr=False, compare=False)
     """Large mappings' first plain key of each text, made when first looked in: scanning
     the mapping for each key made 40,000 unknown keys take 49 s."""
+
+    @functools.cached_property
+    def root(self) -> yaml.Node | None:
+        """Return the document's node graph (None for an empty file), composing the fast path's text the first time."""
+        try:  # the fast path read it as PyYAML does (tests/test_plainyaml.py): this cannot fail but it must not crash
+            return yaml.compose(self.source, Loader=_Loader) if isinstance(self.source, str) else self.source
+        except (yaml.YAMLError, RecursionError):  # pragma: no cover - positions fall back to the file's
+            return None
 
     def _entry(self, node: yaml.MappingNode, step: str) -> tuple[yaml.Node, yaml.Node] | None:
         """Return the first (key, value) of node whose key is the plain text step."""
@@ -196,32 +206,27 @@ class _Converter:
         return result
 
 
-def _location_after(before: str, shown: str) -> Location:
-    """Return the position of the character that follows the text `before` (CRLF, CR or LF end a line)."""
-    return Location(shown, *line_and_column(before))
-
-
 def decode(raw: bytes, shown: str) -> tuple[str | None, list[Diagnostic]]:
     """Return raw as text (None when it is not UTF-8 or holds a line separator) and the problem, located."""
     body = raw.removeprefix(codecs.BOM_UTF8)  # accepted, and not counted: the editor does not show it
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        location = _location_after(body[: exc.start].decode("utf-8", "replace"), shown)
+        location = Location(shown, *line_and_column(body[: exc.start].decode("utf-8", "replace")))
         message = f"byte 0x{body[exc.start]:02x} is not UTF-8; save the file as UTF-8"
         return None, [error(location, "yaml-encoding", message)]
     separator = LINE_SEPARATORS.search(text)
     if separator is not None:  # libyaml would count it as a line break, and every later line would be off by one
         message = f"the character {describe(separator.group(0))} is not allowed in content (editors do not show it as a line break); delete it"
-        return None, [error(_location_after(text[: separator.start()], shown), "yaml-syntax", message)]
+        return None, [error(Location(shown, *line_and_column(text[: separator.start()])), "yaml-syntax", message)]
     return text, []
 
 
 _TOO_DEEP = f"lists and mappings are nested more than {MAX_DEPTH} levels deep here; content needs only a few levels, so flatten it"
 
 
-#: libyaml 0.2.6 (bundled from PyYAML 6.0.4 on) refuses nesting past 1,000 levels with this
-#: problem; the same file is reported as too deep, at our limit, whichever libyaml parses it.
+#: libyaml 0.2.6 (bundled from PyYAML 6.0.4 on) refuses nesting past 1,000 levels with this problem;
+#: the same file is reported as too deep, at our limit, whichever libyaml parses it.
 _LIBYAML_TOO_DEEP = "exceeded maximum nesting depth"
 
 
@@ -257,7 +262,7 @@ def _syntax_error(exc: yaml.YAMLError, text: str, shown: str) -> Diagnostic:
         # libyaml counts UTF-8 bytes, the pure-Python reader counts characters
         counted_in_bytes = exc.encoding != "unicode"
         before = text.encode()[: exc.position].decode(errors="ignore") if counted_in_bytes else text[: exc.position]
-        location = _location_after(before, shown)
+        location = Location(shown, *line_and_column(before))
         character = exc.character if isinstance(exc.character, int) else ord(exc.character)
         return error(location, "yaml-syntax", f"the character U+{character:04X} is not allowed in YAML; delete it")
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
@@ -272,8 +277,11 @@ def _syntax_error(exc: yaml.YAMLError, text: str, shown: str) -> Diagnostic:
     return error(location, "yaml-syntax", f"invalid YAML: {message}")
 
 
-def parse_yaml(text: str, shown: str) -> tuple[Document | None, list[Diagnostic]]:
-    """Return the document parsed from text (None on a syntax error) and its problems."""
+def parse_yaml(text: str, shown: str, fast: bool = True) -> tuple[Document | None, list[Diagnostic]]:
+    """Return the document parsed from text (None on a syntax error) and its problems; fast=False: PyYAML's reading only."""
+    plain = plain_data(text, MAX_DEPTH) if fast else None
+    if plain is not None:  # nearly every file: the same data, and nothing to report
+        return Document(shown, plain[0], text), []
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:

@@ -21,6 +21,7 @@ RANK: dict[str, float] = {
     "model": 1,
     "source_kinds": 0.5,
     "characters": 0.8,
+    "plainyaml": 0.85,
     "documents": 0.9,
     "ssh": 0.5,
     "shape": 1.2,
