@@ -92,11 +92,8 @@ class Reference:
     locators: tuple[str, ...]
     backlinks: tuple[str, ...]
     """The anchors of the claims citing it, in reading order."""
-
-    @property
-    def cited_in(self) -> tuple[Backlink, ...]:
-        """Return the back-links numbered from 1, as the page shows them ("Cited in: 1 2")."""
-        return tuple(map(Backlink._make, enumerate(self.backlinks, 1)))
+    cited_in: tuple[Backlink, ...]
+    """The back-links numbered from 1, as the page shows them ("Cited in: 1 2")."""
 
 
 @dataclass(frozen=True)
@@ -180,7 +177,9 @@ class _Numbering:
 
     def references(self) -> tuple[Reference, ...]:
         return tuple(
-            Reference(number, self.sources[source], tuple(self.locators[source]), tuple(self.backlinks[source])) for source, number in self.numbers.items()
+            Reference(number, self.sources[source], tuple(self.locators[source]), tuple(anchors), tuple(map(Backlink._make, enumerate(anchors, 1))))
+            for source, number in self.numbers.items()
+            for anchors in [self.backlinks[source]]
         )
 
 
