@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import jinja2
-
 from clinicsite.cache import BuildCache, digest, tree_digest
 from clinicsite.citations import cite_treatment
 from clinicsite.diagnostics import Diagnostic, sort_diagnostics
@@ -35,7 +33,7 @@ from clinicsite.loader import ContentTree, FolderBytes, load_site_files, load_tr
 from clinicsite.model import Site, Treatment
 from clinicsite.output import Staged, WriteResult, lock, open_stage, put, write_site
 from clinicsite.readability import SectionGrade, reading_problems, section_grades
-from clinicsite.render import File, compile_layouts, fresh_memos, make_environment, render_assets, render_page
+from clinicsite.render import File, Renderer, compile_layouts, make_environment, render_assets, render_page
 from clinicsite.routes import Listing, listing, site_pages, treatment_page
 from clinicsite.target import refuse_unsafe
 from clinicsite.validate import SiteFacts, cited_sources, placeholder_sign_offs, publish_problems, unused_sources, validate_site_files, validate_treatment
@@ -99,7 +97,7 @@ class _Job:
     facts: SiteFacts
     render: bool
     """False when the site-wide files already have errors: pages would be thrown away."""
-    env: jinja2.Environment
+    env: Renderer
     layouts: Path
     key: bytes = b""
     """With a cache: a hash of all of the above, which a treatment's result depends on."""
@@ -191,15 +189,15 @@ def _run(folders: list[Path], job: _Job) -> list[TreatmentResult]:
         _JOB = None
 
 
-def _environment(layouts: Path, cache: BuildCache | None) -> tuple[jinja2.Environment, bytes]:
-    """Return the Jinja environment (with a cache, its own while the layouts are unchanged) and the layouts' hash."""
+def _environment(layouts: Path, cache: BuildCache | None) -> tuple[Renderer, bytes]:
+    """Return this build's renderer over the Jinja environment (with a cache, its own while the layouts are unchanged) and the layouts' hash."""
     if cache is None:
-        return make_environment(layouts), b""
+        return Renderer(make_environment(layouts)), b""
     key = digest([str(layouts.absolute()), tree_digest(layouts)])
     env = cache.environments.get(key) or make_environment(layouts)
     cache.environments.put(key, env)
     cache.environments.forget_unused()
-    return fresh_memos(env), key
+    return Renderer(env), key
 
 
 def _shared_key(tree: ContentTree, layouts_key: bytes, today: datetime.date, render: bool, drafts: bool) -> bytes:
