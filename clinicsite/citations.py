@@ -16,7 +16,7 @@ from clinicsite.source_kinds import HUMAN_EVIDENCE, KINDS
 
 
 class Mark(NamedTuple):
-    """A superscript citation after a claim. (A named tuple: the layouts' `each` filter keys on it.)"""
+    """A superscript citation after a claim: a source's number, and where in it the claim is found."""
 
     number: int
     locator: str | None
@@ -26,7 +26,7 @@ class Run(NamedTuple):
     """Consecutive source numbers shown as one citation mark: "3", or "2-5" (shown with an en dash) for three or more.
 
     lead is True for the first run of a claim's group: the layout writes a comma before
-    every other. (A named tuple: the layouts' `each` filter keys on it.)
+    every other. A value: the presentation step makes each distinct mark once.
     """
 
     first: int
@@ -40,8 +40,11 @@ RUN_LENGTH = 3
 
 def runs(numbers: Iterable[int]) -> tuple[Run, ...]:
     """Return numbers ascending, without repeats, with runs of RUN_LENGTH or more joined: 5,2,3,4,9 -> 2-5,9 (en dash)."""
+    ordered = sorted(set(numbers))
+    if len(ordered) < RUN_LENGTH:  # most claims: nothing to join
+        return tuple(Run(n, n, i == 0) for i, n in enumerate(ordered))
     spans: list[list[int]] = []
-    for n in sorted(set(numbers)):
+    for n in ordered:
         if spans and n == spans[-1][1] + 1:
             spans[-1][1] = n
         else:
@@ -64,13 +67,10 @@ class CitedClaim:
     text: str
     anchor: str
     marks: tuple[Mark, ...]
+    runs: tuple[Run, ...]
+    """The marks as the page shows them: ascending, runs joined (see `runs`)."""
     caveat: str | None = None
     """Set when every source is an animal study, web page or book, e.g. "an animal study only"."""
-
-    @property
-    def runs(self) -> tuple[Run, ...]:
-        """Return the marks as the page shows them: ascending, runs joined (see `runs`)."""
-        return runs(m.number for m in self.marks)
 
 
 @dataclass(frozen=True)
@@ -93,11 +93,8 @@ class Reference:
     locators: tuple[str, ...]
     backlinks: tuple[str, ...]
     """The anchors of the claims citing it, in reading order."""
-
-    @property
-    def cited_in(self) -> tuple[Backlink, ...]:
-        """Return the back-links numbered from 1, as the page shows them ("Cited in: 1 2")."""
-        return tuple(map(Backlink._make, enumerate(self.backlinks, 1)))
+    cited_in: tuple[Backlink, ...]
+    """The back-links numbered from 1, as the page shows them ("Cited in: 1 2")."""
 
 
 @dataclass(frozen=True)
@@ -161,7 +158,7 @@ class _Numbering:
             marks.append(Mark(number, citation.locator))
             human = human or self.sources[source].kind in HUMAN_EVIDENCE
         caveat = None if human else _caveat([self.sources[c.source] for c in claim.cite])
-        return CitedClaim(claim.text, anchor, tuple(marks), caveat)
+        return CitedClaim(claim.text, anchor, tuple(marks), runs([m.number for m in marks]), caveat)
 
     def claims(self, claims: list[Claim]) -> tuple[CitedClaim, ...]:
         return tuple(self.claim(c) for c in claims)
@@ -177,7 +174,9 @@ class _Numbering:
 
     def references(self) -> tuple[Reference, ...]:
         return tuple(
-            Reference(number, self.sources[source], tuple(self.locators[source]), tuple(self.backlinks[source])) for source, number in self.numbers.items()
+            Reference(number, self.sources[source], tuple(self.locators[source]), tuple(anchors), tuple(map(Backlink._make, enumerate(anchors, 1))))
+            for source, number in self.numbers.items()
+            for anchors in [self.backlinks[source]]
         )
 
 

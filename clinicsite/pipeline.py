@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import jinja2
-
 from clinicsite.cache import BuildCache, digest, tree_digest
 from clinicsite.citations import cite_treatment
 from clinicsite.diagnostics import Diagnostic, sort_diagnostics
@@ -33,7 +31,7 @@ from clinicsite.loader import ContentTree, FolderBytes, load_site_files, load_tr
 from clinicsite.model import SiteInfo
 from clinicsite.output import Stage, WriteResult, lock
 from clinicsite.readability import SectionGrade, reading_problems, section_grades
-from clinicsite.render import File, compile_layouts, fresh_memos, make_environment, render_assets, render_page
+from clinicsite.render import File, Renderer, compile_layouts, make_environment, render_assets, render_page
 from clinicsite.routes import Listing, listing, site_pages, treatment_page
 from clinicsite.runner import run_treatments
 from clinicsite.target import refuse_unsafe
@@ -93,7 +91,7 @@ class SiteWide:
     facts: SiteFacts
     render: bool
     """False for check, and when the site-wide files already have errors: pages would be thrown away."""
-    env: jinja2.Environment
+    env: Renderer
     layouts: Path
     drafts: bool = False
     """Preview builds: a page changed since its sign-off renders as a draft instead of failing."""
@@ -133,15 +131,15 @@ def build_treatment(folder: Path, site: SiteWide, read: FolderBytes | None = Non
     return TreatmentResult(folder.name, tuple(problems), "valid", cited, listing(page), rendered, grades)
 
 
-def _environment(layouts: Path, cache: BuildCache | None) -> tuple[jinja2.Environment, bytes]:
-    """Return the Jinja environment (with a cache, its own while the layouts are unchanged) and the layouts' hash."""
+def _environment(layouts: Path, cache: BuildCache | None) -> tuple[Renderer, bytes]:
+    """Return this build's renderer over the Jinja environment (with a cache, its own while the layouts are unchanged) and the layouts' hash."""
     if cache is None:
-        return make_environment(layouts), b""
+        return Renderer(make_environment(layouts)), b""
     key = digest([str(layouts.absolute()), tree_digest(layouts)])
     env = cache.environments.get(key) or make_environment(layouts)
     cache.environments.put(key, env)
     cache.environments.forget_unused()
-    return fresh_memos(env), key
+    return Renderer(env), key
 
 
 def _shared_key(tree: ContentTree, layouts_key: bytes, site: SiteWide) -> bytes:

@@ -10,13 +10,13 @@ publisher of every page and the provider of every procedure), and on a treatment
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
 
-from clinicsite.citations import CitedClaim, CitedTreatment
-from clinicsite.markup import render_inline
+from clinicsite.citations import CitedTreatment
 from clinicsite.model import SiteInfo, Source
 from clinicsite.references import source_url
 from clinicsite.routes import ReviewBox
@@ -32,15 +32,19 @@ PROCEDURE_TYPES = {
 DESCRIPTION_CHARS = 160
 
 
-def plain_text(claims: Iterable[CitedClaim]) -> str:
-    """Return claims as one plain-text paragraph: Markdown rendered, then tags removed."""
-    return " ".join(render_inline(c.text).striptags() for c in claims)
+@dataclass(frozen=True)
+class ShownText:
+    """A treatment page's words as plain text, made once by the presentation step: for the meta tags and the structured data."""
+
+    description: str
+    """The meta description (see `description`)."""
+    answers: tuple[str, ...]
+    """Each FAQ's answer, in page order."""
 
 
-def description(claims: Iterable[CitedClaim]) -> str:
-    """Return the page's meta description: the leading claims that fit DESCRIPTION_CHARS (at least one)."""
-    texts = [render_inline(c.text).striptags() for c in claims]
-    kept = texts[:1]
+def description(texts: Sequence[str]) -> str:
+    """Return the page's meta description from its summary's plain texts: the leading ones that fit DESCRIPTION_CHARS (at least one)."""
+    kept = list(texts[:1])
     for text in texts[1:]:
         if len(" ".join([*kept, text])) > DESCRIPTION_CHARS:
             break
@@ -107,7 +111,7 @@ def source_data(source: Source) -> dict[str, Any]:
     return data
 
 
-def _procedure(page: CitedTreatment, site: SiteInfo) -> dict[str, Any]:
+def _procedure(page: CitedTreatment, site: SiteInfo, answers: Sequence[str]) -> dict[str, Any]:
     overview = page.treatment.overview
     procedure: dict[str, Any] = {"@type": "MedicalProcedure", "name": overview.title}
     if overview.also_known_as:
@@ -115,20 +119,21 @@ def _procedure(page: CitedTreatment, site: SiteInfo) -> dict[str, Any]:
     if overview.procedure_type:
         procedure["procedureType"] = PROCEDURE_TYPES[overview.procedure_type]
     procedure["provider"] = {"@id": clinic_id(site)}
-    cautions = [plain_text(cited.claims) for faq, cited in zip(page.treatment.faqs, page.faqs, strict=True) if faq.contraindications]
+    cautions = [answer for faq, answer in zip(page.treatment.faqs, answers, strict=True) if faq.contraindications]
     if cautions:  # the answers that say who should not have it, as the page words them
         procedure["contraindication"] = cautions
     return procedure
 
 
 def treatment_json_ld(
-    page: CitedTreatment, site: SiteInfo, url: str, review: ReviewBox | None, cite: Callable[[Source], dict[str, Any]] = source_data
+    page: CitedTreatment, site: SiteInfo, url: str, review: ReviewBox | None, shown: ShownText, citations: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """Return a treatment page's structured data: its MedicalWebPage, the FAQPage part of it, and the clinic.
 
     The web page says who reviewed it and when, what it is about (a MedicalProcedure the
-    clinic provides) and which sources it cites, in reference-list order; the FAQ page
-    carries every question with its answer as plain text.
+    clinic provides) and which sources it cites, in reference-list order (citations: each
+    source's `source_data`); the FAQ page carries every question with its answer as plain
+    text, as the page words it (shown).
     """
     overview = page.treatment.overview
     faqs = f"{url}#faqs"
@@ -137,21 +142,24 @@ def treatment_json_ld(
         "@id": url,
         "url": url,
         "name": overview.title,
-        "description": description(page.summary),
+        "description": shown.description,
         "inLanguage": site.language,
         "isPartOf": {"@id": website_id(site)},
         "publisher": {"@id": clinic_id(site)},
         **review_data(review),
-        "about": _procedure(page, site),
+        "about": _procedure(page, site, shown.answers),
         "hasPart": {"@id": faqs},
-        "citation": [cite(ref.source) for ref in page.references],
+        "citation": citations,
     }
     faq_page = {
         "@type": "FAQPage",
         "@id": faqs,
         "name": f"{overview.title}: questions people ask",
         "isPartOf": {"@id": url},
-        "mainEntity": [{"@type": "Question", "name": faq.heading, "acceptedAnswer": {"@type": "Answer", "text": plain_text(faq.claims)}} for faq in page.faqs],
+        "mainEntity": [
+            {"@type": "Question", "name": faq.heading, "acceptedAnswer": {"@type": "Answer", "text": answer}}
+            for faq, answer in zip(page.faqs, shown.answers, strict=True)
+        ],
     }
     return {"@context": "https://schema.org", "@graph": [web_page, faq_page, clinic_data(site)]}
 

@@ -47,6 +47,7 @@ RANK: dict[str, float] = {
     "references": 1.5,
     "structured": 3.5,
     "assets": 3.5,
+    "presentation": 3.8,
     "render": 4,
     "target": 4.9,
     "output": 5,

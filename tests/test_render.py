@@ -7,13 +7,11 @@ import re
 import shutil
 from pathlib import Path
 
-import jinja2
-import pytest
-
-from clinicsite import pipeline, render
+from clinicsite import pipeline
+from clinicsite.cache import BuildCache
 from clinicsite.citations import cite_treatment
 from clinicsite.pipeline import DEFAULT_LAYOUTS
-from clinicsite.render import CSP, json_script, make_environment, og_locale, vancouver_author
+from clinicsite.render import CSP, json_script, og_locale, vancouver_author
 from clinicsite.routes import LAYOUTS, listing, site_pages, treatment_page
 from tests.conftest import FIXTURES, TODAY, run_cli
 from tests.helpers import validated_site
@@ -97,8 +95,9 @@ def test_page_shows_every_claim_and_every_citation_lands(project: Path) -> None:
     targets = set(re.findall(r'href="#(ref-\d+)"', html))
     assert targets == {"ref-1", "ref-2", "ref-3"}
     assert all(f'id="{t}"' in html for t in targets)
-    for anchor in re.findall(r'<a href="#(claim-[a-z0-9-]+)"', html):
-        assert f'id="{anchor}"' in html
+    backlinks = re.findall(r'<a href="#(c\d+)"', html)
+    assert backlinks, "no back-link from a reference to a claim"
+    assert all(f'<span id="{anchor}">' in html for anchor in backlinks)  # each leads to its claim
 
 
 def test_citation_numbers_appear_in_reading_order(project: Path) -> None:
@@ -229,54 +228,21 @@ def test_built_pages_carry_the_strict_csp() -> None:
     assert f'<meta http-equiv="Content-Security-Policy" content="{CSP}">' in built["treatments/sample-treatment/index.html"]
 
 
-def _each_results(env: jinja2.Environment) -> int:
-    """Return how many results the environment's each filter keeps."""
-    return sum(len(calls) for calls in env.filters["each"].made.values())
+def test_a_kept_environment_shows_the_next_builds_sources(project: Path) -> None:
+    """The preview server keeps its environment from build to build; what the presentation step made is of one build only.
 
+    (A draft build, as the preview's: the renamed source changes what the sign-off covers.)
+    """
+    cache = BuildCache()
+    content = project / "content"
+    page = "treatments/sample-treatment/index.html"
 
-def test_each_joins_a_macro_over_items_and_makes_each_distinct_call_once(tmp_path: Path) -> None:
-    (tmp_path / "partials").mkdir()
-    (tmp_path / "partials" / "m.html").write_text("{% macro m(x, suffix) %}{{ x | seen }}<{{ x }}{{ suffix }}>{% endmacro %}")
-    (tmp_path / "page.html").write_text('{% from "partials/m.html" import m %}{{ m | each(items, s) }}|{{ m | each(items, "?") }}')
-    env = make_environment(tmp_path)
-    seen: list[object] = []
-    env.filters["seen"] = lambda x: seen.append(x) or ""
-    page = env.get_template("page.html")
-    assert page.render(items=[1, 2, 1], s="&") == "<1&amp;><2&amp;><1&amp;>|<1?><2?><1?>"  # the macro's own escaping holds
-    assert page.render(items=[2, 3], s="&") == "<2&amp;><3&amp;>|<2?><3?>"
-    assert seen == [1, 2, 1, 2, 3, 3]  # each (item, arguments) once, across pages
+    def built() -> str:
+        return {f.path: f.content.decode() for f in pipeline.render_site(content, today=TODAY, cache=cache, drafts=True).files}[page]
 
-
-def test_each_with_a_macro_of_the_page_itself_still_sees_each_page(tmp_path: Path) -> None:
-    """A macro defined in the rendered layout can read that page's variables: it is never reused for another page."""
-    (tmp_path / "page.html").write_text("{% macro m(x) %}{{ title }}{{ x }}{% endmacro %}{{ m | each(items) }}")
-    page = make_environment(tmp_path).get_template("page.html")
-    assert page.render(items=[1, 2], title="a") == "a1a2"
-    assert page.render(items=[1, 2], title="b") == "b1b2"
-
-
-def test_each_empties_its_memo_at_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render, "EACH_MEMO_LIMIT", 3)
-    (tmp_path / "page.html").write_text("{% macro m(x) %}{{ title }}{{ x }}{% endmacro %}{{ m | each(items) }}")
-    env = make_environment(tmp_path)
-    page = env.get_template("page.html")
-    for title in "abcde":
-        assert page.render(items=[1, 2], title=title) == f"{title}1{title}2"
-        assert 2 <= _each_results(env) <= 4  # a page's macro is new on every page: its results are dropped at the limit
-
-
-def test_a_new_build_empties_the_memos_a_kept_partial_still_uses(tmp_path: Path) -> None:
-    """The preview server keeps its environment, and Jinja keeps each partial's module with the filter it saw first."""
-    (tmp_path / "partials").mkdir()
-    partial = "{% macro m(x) %}{{ x | seen }}<{{ x }}>{% endmacro %}{% macro all(items) %}{{ m | each(items) }}{% endmacro %}"
-    (tmp_path / "partials" / "m.html").write_text(partial)  # as claims.html's claim macro uses mark | each
-    (tmp_path / "page.html").write_text('{% from "partials/m.html" import all %}{{ all(items) }}')
-    env = make_environment(tmp_path)
-    seen: list[object] = []
-    env.filters["seen"] = lambda x: seen.append(x) or ""
-    assert env.get_template("page.html").render(items=[1, 2]) == "<1><2>"
-    render.fresh_memos(env)
-    assert _each_results(env) == 0
-    assert env.get_template("page.html").render(items=[1, 2]) == "<1><2>"
-    assert seen == [1, 2, 1, 2]  # made again in the new build, not taken from the last one
-    assert _each_results(env) == 2
+    assert "<cite>A trial of the sample treatment</cite>" in built()
+    sources = content / "sources.yaml"
+    sources.write_text(sources.read_text().replace("title: A trial of the sample treatment", "title: A renamed trial"))
+    html = built()
+    assert "<cite>A renamed trial</cite>" in html and "A trial of the sample treatment" not in html
+    assert '"name":"A renamed trial"' in html  # its structured data too

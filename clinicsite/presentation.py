@@ -1,0 +1,180 @@
+"""The presentation step: a cited page turned into the values its layout shows, each made once.
+
+Between planning a page (routes.py) and rendering it (render.py): a claim's HTML (its
+inline Markdown, sanitised) and its citation marks are made once, where the claim is
+shown; each source's reference entry and structured data, each distinct mark and each
+back-link once per build. The layouts then write these values with plain loops.
+
+The markup stays in the layouts: marks, entries and back-links are made by the macros of
+partials/claims.html and partials/reference.html, called here once per value. Those
+partials are loaded without a page's context, so their macros see only their arguments
+and the environment's globals, and a value's markup is the same on every page.
+
+A Presenter lives for one build (render.Renderer makes it; a parallel build's workers
+each fill their own copy): what it keeps is made from that build's values and goes with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import jinja2
+from markupsafe import Markup
+
+from clinicsite.citations import Backlink, CitedClaim, CitedRecord, CitedTreatment, Run
+from clinicsite.markup import render_inline
+from clinicsite.model import SiteInfo, Source, Treatment
+from clinicsite.routes import ReviewBox
+from clinicsite.structured import ShownText, description, source_data, treatment_json_ld
+
+
+class ShownClaim(NamedTuple):
+    """A claim as its page shows it. (A named tuple: a page has a hundred, and one is quicker to make than a frozen dataclass.)"""
+
+    anchor: str
+    html: Markup
+    """The claim's inline Markdown as sanitised HTML."""
+    marks: Markup
+    """Its citation marks, the content of its <sup>."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShownRecord:
+    """A benefit, step, side effect or FAQ as its page shows it."""
+
+    id: str
+    heading: str
+    claims: tuple[ShownClaim, ...]
+    duration: ShownClaim | None
+    seek_help: tuple[ShownClaim, ...]
+
+
+class ShownReference(NamedTuple):
+    """An entry of a page's reference list. (A named tuple, as ShownClaim: a page has two hundred.)"""
+
+    number: int
+    entry: Markup
+    """The source's reference entry (partials/reference.html's `entry`)."""
+    first: Markup
+    """The links back to the claims citing it (its `backlink`s): all of them when FEW_BACKLINKS or fewer, else the first."""
+    rest: Markup
+    """The other links back, when there are more than FEW_BACKLINKS (the layout folds them away)."""
+    more: int
+    """How many links rest holds."""
+
+
+@dataclass(frozen=True)
+class ShownTreatment:
+    """A treatment page's values."""
+
+    treatment: Treatment
+    summary: tuple[ShownClaim, ...]
+    benefits: tuple[ShownRecord, ...]
+    mechanism: tuple[ShownRecord, ...]
+    side_effects: tuple[ShownRecord, ...]
+    faqs: tuple[ShownRecord, ...]
+    references: tuple[ShownReference, ...]
+    description: str
+    """The meta description, from the summary (see structured.description)."""
+    json_ld: dict[str, Any]
+    """The page's structured data (see structured.treatment_json_ld)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShownListing:
+    """A treatment as the index shows it: its title, and its summary with marks leading to its page."""
+
+    title: str
+    summary: tuple[ShownClaim, ...]
+
+
+#: A source cited in more than this many places shows its first use; the layout folds the
+#: rest away, so a keyboard user does not Tab through 22 back-links to reach the next one.
+FEW_BACKLINKS = 3
+
+
+def _plain(claims: Sequence[ShownClaim]) -> str:
+    """Return claims as one plain-text paragraph: their HTML, tags removed."""
+    return " ".join(c.html.striptags() for c in claims)
+
+
+class Presenter:
+    """Makes a build's pages' values, each source's entry and each distinct mark and back-link once."""
+
+    def __init__(self, env: jinja2.Environment) -> None:
+        self.env = env
+        self.sources: dict[str, tuple[Markup, dict[str, Any]]] = {}
+        """Each source's reference entry and structured data, by id (one build has one sources.yaml)."""
+        self.marks: dict[tuple[Run, str | None, str], Markup] = {}
+        self.claim_marks: dict[tuple[tuple[Run, ...], str | None, str], Markup] = {}
+        self.backlinks: dict[Backlink, Markup] = {}
+
+    def _macro(self, partial: str, name: str) -> Any:
+        return getattr(self.env.get_template(partial).module, name)
+
+    def _marks(self, claim: CitedClaim, page: str) -> Markup:
+        """Return a claim's marks (its runs), each mark made once by claims.html's `mark`."""
+        key = (claim.runs, claim.caveat, page)
+        found = self.claim_marks.get(key)
+        if found is None:
+            made = []
+            for run in claim.runs:
+                mark = self.marks.get((run, claim.caveat, page))
+                if mark is None:
+                    mark = self.marks[run, claim.caveat, page] = self._macro("partials/claims.html", "mark")(run, claim.caveat, page)
+                made.append(mark)
+            found = self.claim_marks[key] = Markup("".join(made))  # str's join: Markup's would escape each again
+        return found
+
+    def claims(self, claims: Sequence[CitedClaim], page: str = "") -> tuple[ShownClaim, ...]:
+        """Return claims as shown on their page, or (page: its address) on another page, the index."""
+        return tuple(ShownClaim(c.anchor, render_inline(c.text), self._marks(c, page)) for c in claims)
+
+    def record(self, record: CitedRecord) -> ShownRecord:
+        duration = self.claims((record.duration,))[0] if record.duration else None
+        return ShownRecord(record.id, record.heading, self.claims(record.claims), duration, self.claims(record.seek_help))
+
+    def source(self, source: Source) -> tuple[Markup, dict[str, Any]]:
+        """Return a source's reference entry and structured data, made on first use in the build."""
+        found = self.sources.get(source.id)
+        if found is None:
+            found = self.sources[source.id] = (self._macro("partials/reference.html", "entry")(source), source_data(source))
+        return found
+
+    def backlink(self, link: Backlink) -> Markup:
+        found = self.backlinks.get(link)
+        if found is None:
+            found = self.backlinks[link] = self._macro("partials/reference.html", "backlink")(link)
+        return found
+
+    def reference(self, number: int, entry: Markup, cited_in: Sequence[Backlink]) -> ShownReference:
+        made = self.backlinks
+        links = [made.get(b) or self.backlink(b) for b in cited_in]
+        if len(links) <= FEW_BACKLINKS:
+            return ShownReference(number, entry, Markup("".join(links)), Markup(""), 0)
+        return ShownReference(number, entry, links[0], Markup("".join(links[1:])), len(links) - 1)
+
+    def treatment(self, page: CitedTreatment, site: SiteInfo, url: str, review: ReviewBox | None) -> ShownTreatment:
+        """Return a treatment page's values."""
+        summary = self.claims(page.summary)
+        benefits, mechanism, side_effects, faqs = (
+            tuple(map(self.record, records)) for records in (page.benefits, page.mechanism, page.side_effects, page.faqs)
+        )
+        sources = [self.source(ref.source) for ref in page.references]
+        references = tuple(self.reference(ref.number, entry, ref.cited_in) for ref, (entry, _) in zip(page.references, sources, strict=True))
+        shown = ShownText(description([c.html.striptags() for c in summary]), tuple(_plain(f.claims) for f in faqs))
+        json_ld = treatment_json_ld(page, site, url, review, shown, [data for _, data in sources])
+        return ShownTreatment(page.treatment, summary, benefits, mechanism, side_effects, faqs, references, shown.description, json_ld)
+
+    def context(self, context: dict[str, Any]) -> dict[str, Any]:
+        """Return a layout's context with its cited values (a treatment page, the index's listings) presented."""
+        page = context.get("page")
+        if isinstance(page, CitedTreatment):
+            return context | {"page": self.treatment(page, context["site"], context["url"], context["review"])}
+        listings = context.get("treatments")
+        if listings is not None:
+            shown = tuple((folder, ShownListing(t.title, self.claims(t.summary, folder))) for folder, t in listings)
+            return context | {"treatments": shown}
+        return context
