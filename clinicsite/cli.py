@@ -14,13 +14,9 @@ from pathlib import Path
 from typing import TextIO
 
 from clinicsite import pipeline
-from clinicsite.changelog import ChangelogError, claims_changelog, sign_off_commit
 from clinicsite.diagnostics import FORMATTERS
 from clinicsite.loader import display_path
 from clinicsite.output import OutputError
-from clinicsite.review import Request, ReviewError, sign_off
-from clinicsite.scaffold import ScaffoldError, new_treatment
-from clinicsite.schema import SchemaError, write_schemas
 
 COMMANDS = ("build", "check", "serve", "schema", "reference", "new", "diff", "review")
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -104,6 +100,11 @@ def _summary(outcome: pipeline.Outcome, verb: str, seconds: float) -> str:
 
 def run_tool(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Run the editor's tools (schema, reference, new, diff), which do not build; return the exit status."""
+    # imported here, not above: a build needs none of them (JSON Schema export, git, tar)
+    from clinicsite.changelog import ChangelogError, claims_changelog, sign_off_commit
+    from clinicsite.scaffold import ScaffoldError, new_treatment
+    from clinicsite.schema import SchemaError, write_schemas
+
     try:
         if args.command == "schema":
             for path in write_schemas(args.out, Path(".vscode/settings.json")):
@@ -129,6 +130,8 @@ def run_tool(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def run_review(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Sign off the named treatments; print what was signed, or why nothing was."""
+    from clinicsite.review import Request, ReviewError, sign_off  # a build does not sign
+
     request = Request(tuple(args.slugs), args.all, args.by, args.scope, args.date, args.key, args.today)
     try:
         done = sign_off(args.content, request)

@@ -9,7 +9,7 @@ the bibliography. It reads validated records only; validate.py decides when to c
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import clinicsite.shape as shape
@@ -44,43 +44,42 @@ class Finding:
     message: str
 
 
-def _kind_words(sources: list[Source]) -> str:
-    return " and ".join(sorted({KINDS[s.kind].many for s in sources}))
+def _kind_words(kinds: Iterable[str]) -> str:
+    return " and ".join(sorted({KINDS[k].many for k in kinds}))
 
 
-def _evidence_findings(name: str, claim: Claim, sources: dict[str, Source], shown: str) -> Iterator[Finding]:
-    cited = [sources[c.source] for c in claim.cite if c.source in sources]
-    if cited and not any(s.kind in HUMAN_EVIDENCE for s in cited):
+def _evidence_findings(name: str, claim: Claim, sources: dict[str, Source], shown: str) -> list[Finding]:
+    found: list[Finding] = []
+    kinds = {sources[c.source].kind for c in claim.cite if c.source in sources}
+    if kinds and kinds.isdisjoint(HUMAN_EVIDENCE):
         if name == "benefits.yaml":
-            yield Finding("evidence-weak", "error", f"a benefit rests only on {_kind_words(cited)}; cite at least one study in people or a review")
+            found.append(Finding("evidence-weak", "error", f"a benefit rests only on {_kind_words(kinds)}; cite at least one study in people or a review"))
         else:
-            yield Finding(
-                "evidence-weak", "warning", f"this claim rests only on {_kind_words(cited)}; cite a study in people or a review, or say why in 'allow'"
-            )
-    number = None if any(c.locator for c in claim.cite) or not _NUMBER.has_match(shown) else _NUMBER.first_match(shown)
+            message = f"this claim rests only on {_kind_words(kinds)}; cite a study in people or a review, or say why in 'allow'"
+            found.append(Finding("evidence-weak", "warning", message))
+    if any([c.locator for c in claim.cite]) or not _NUMBER.has_match(shown):
+        return found
+    number = _NUMBER.first_match(shown)
     if number is not None:
-        yield Finding(
-            "number-locator",
-            "error",
-            f"the claim quotes a number ('{number}'); add a locator to a citation, e.g. {{source: ID, locator: \"Table 2\"}}",
-        )
+        message = f"the claim quotes a number ('{number}'); add a locator to a citation, e.g. {{source: ID, locator: \"Table 2\"}}"
+        found.append(Finding("number-locator", "error", message))
+    return found
 
 
-def _sentence_findings(claim: Claim) -> Iterator[Finding]:
+def _sentence_findings(claim: Claim) -> list[Finding]:
     found = sentences(claim.text)
-    if len(found) > 1:
-        second = found[1] if len(found[1]) <= 40 else found[1][:40].rstrip() + "…"
-        yield Finding(
-            "claim-sentences",
-            "error",
-            f"this claim holds {len(found)} sentences (the second starts '{second}'); "
-            "make each sentence its own claim, citing the sources that support that sentence",
-        )
+    if len(found) < 2:
+        return []
+    second = found[1] if len(found[1]) <= 40 else found[1][:40].rstrip() + "…"
+    message = (
+        f"this claim holds {len(found)} sentences (the second starts '{second}'); "
+        "make each sentence its own claim, citing the sources that support that sentence"
+    )
+    return [Finding("claim-sentences", "error", message)]
 
 
-def _policy_findings(text: str, policy: ActivePolicy) -> Iterator[Finding]:
-    for match in policy.matches(text):
-        yield Finding(match.rule.id, match.rule.severity, f"'{match.words}': {match.rule.message} (why: {match.rule.why})")
+def _policy_findings(text: str, policy: ActivePolicy) -> list[Finding]:
+    return [Finding(match.rule.id, match.rule.severity, f"'{match.words}': {match.rule.message} (why: {match.rule.why})") for match in policy.matches(text)]
 
 
 def hidden_problems(at: Location, text: str) -> Iterator[Diagnostic]:
@@ -92,30 +91,32 @@ def hidden_problems(at: Location, text: str) -> Iterator[Diagnostic]:
         yield error(at, "text-mixed-script", f"the word {word!r} mixes {alphabets} letters that look alike; retype it in one alphabet")
 
 
-def _claim_problems(doc: Document, name: str, path: KeyPath, claim: Claim, sources: dict[str, Source], policy: ActivePolicy) -> Iterator[Diagnostic]:
-    shown = read_claim(claim.text)  # the policy judges what the patient reads, not the Markdown
-    findings = [*_policy_findings(shown, policy), *_evidence_findings(name, claim, sources, shown), *_sentence_findings(claim)]
-    hidden = () if claim.text.isascii() else tuple(hidden_problems(doc.locate((*path, "text")), claim.text))
-    yield from hidden
+def _claim_problems(doc: Document, name: str, path: KeyPath, claim: Claim, sources: dict[str, Source], policy: ActivePolicy) -> list[Diagnostic]:
+    text = claim.text
+    shown = read_claim(text)  # the policy judges what the patient reads, not the Markdown
+    findings = _policy_findings(shown, policy) + _evidence_findings(name, claim, sources, shown) + _sentence_findings(claim)
+    problems = [] if text.isascii() else list(hidden_problems(doc.locate((*path, "text")), text))
     if not findings and not claim.allow:  # nearly every claim: nothing to locate
-        return
+        return problems
     at = doc.locate((*path, "text"))
     allowed = {a.rule: a.reason for a in claim.allow}
     for finding in findings:
         if finding.rule in allowed:
-            yield note(at, "allowed", f"rule '{finding.rule}' is allowed here: {allowed[finding.rule]}")
+            problems.append(note(at, "allowed", f"rule '{finding.rule}' is allowed here: {allowed[finding.rule]}"))
         elif finding.rule in EVIDENCE_RULES:
             make = error if finding.severity == "error" else warning
-            yield make(at, finding.rule, finding.message)
+            problems.append(make(at, finding.rule, finding.message))
         else:
-            yield policy_finding(at, "error" if finding.severity == "error" else "warning", finding.rule, finding.message)
+            problems.append(policy_finding(at, "error" if finding.severity == "error" else "warning", finding.rule, finding.message))
     broken = {f.rule for f in findings}
     for k, allow in enumerate(claim.allow):
         where = doc.locate((*path, "allow", k, "rule"))
         if allow.rule not in policy.ids | EVIDENCE_RULES:
-            yield error(where, "allow-unknown", f"no rule '{allow.rule}' is in force; use a rule id from the policy or {', '.join(sorted(EVIDENCE_RULES))}")
+            message = f"no rule '{allow.rule}' is in force; use a rule id from the policy or {', '.join(sorted(EVIDENCE_RULES))}"
+            problems.append(error(where, "allow-unknown", message))
         elif allow.rule not in broken:
-            yield warning(where, "allow-unused", f"this claim does not break rule '{allow.rule}'; remove the allow entry")
+            problems.append(warning(where, "allow-unused", f"this claim does not break rule '{allow.rule}'; remove the allow entry"))
+    return problems
 
 
 def heading_problems(doc: Document, path: KeyPath, heading: str, policy: ActivePolicy) -> Iterator[Diagnostic]:
@@ -128,7 +129,7 @@ def heading_problems(doc: Document, path: KeyPath, heading: str, policy: ActiveP
 
 def claim_problems(doc: Document, name: str, path: KeyPath, claim: Claim, sources: dict[str, Source], policy: ActivePolicy) -> list[Diagnostic]:
     """Return the policy, evidence and allow problems of one valid claim at path in doc (name: its file)."""
-    return list(_claim_problems(doc, name, path, claim, sources, policy))
+    return _claim_problems(doc, name, path, claim, sources, policy)
 
 
 def treatment_problems(walked: tuple[shape.Part, ...], documents: dict[str, Document], sources: dict[str, Source], policy: ActivePolicy) -> list[Diagnostic]:

@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, StringConstraints
@@ -61,18 +62,19 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _words(text: str) -> str:
-    return " ".join(text.split())
+def _canonical(part: Part) -> str:
+    """Return the text part_hash hashes: what a patient reads of one part, and what backs it."""
+    claim = part.claim
+    if claim is None:
+        return "name\x1f" + " ".join(part.text.split())
+    cites = "\x1e".join([f"{c.source}\x1d{c.locator or ''}" for c in claim.cite])
+    allows = "\x1e".join([f"{a.rule}\x1d{' '.join(a.reason.split())}" for a in claim.allow]) if claim.allow else ""
+    return f"claim\x1f{' '.join(claim.text.split())}\x1f{cites}\x1f{allows}"
 
 
 def part_hash(part: Part) -> str:
     """Return the hash of what a patient reads of one part (and what backs it)."""
-    claim = part.claim
-    if claim is None:
-        return _digest(f"name\x1f{_words(part.text)}")
-    cites = "\x1e".join(f"{c.source}\x1d{c.locator or ''}" for c in claim.cite)
-    allows = "\x1e".join(f"{a.rule}\x1d{_words(a.reason)}" for a in claim.allow)
-    return _digest(f"claim\x1f{_words(claim.text)}\x1f{cites}\x1f{allows}")
+    return _digest(_canonical(part))
 
 
 def source_hashes(sources: Iterable[Source]) -> dict[str, str]:
@@ -90,7 +92,7 @@ class Fingerprint:
     sources: dict[str, str]
     """Cited source id -> hash of its entry."""
 
-    @property
+    @cached_property  # asked of the record check and of the comparison with the latest sign-off
     def digest(self) -> str:
         """Return the fingerprint of the whole page."""
         return record_digest(self.signed, self.sources)
@@ -104,8 +106,10 @@ def record_digest(signed: Iterable[str], sources: dict[str, str]) -> str:
 
 def fingerprint(walked: tuple[Part, ...], hashes: Mapping[str, str]) -> Fingerprint:
     """Return the fingerprint of a valid treatment's parts (shape.parts), against its sources' hashes."""
+    sha256 = hashlib.sha256  # every check hashes every part of every page: the loop is kept lean
+    signed = [f"{sha256(_canonical(p).encode()).hexdigest()[:16]} {p.label}" for p in walked]
     cited = {c.source for p in walked if p.claim is not None for c in p.claim.cite}
-    return Fingerprint(walked, tuple(f"{part_hash(p)} {p.label}" for p in walked), {s: hashes[s] for s in sorted(cited) if s in hashes})
+    return Fingerprint(walked, tuple(signed), {s: hashes[s] for s in sorted(cited) if s in hashes})
 
 
 def message(slug: str, record: SignOff) -> str:

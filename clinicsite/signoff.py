@@ -49,12 +49,21 @@ def sections(changed: Iterable[Part]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_section(p) for p in changed))
 
 
-def record_problems(doc: Document, records: list[SignOff], slug: str, info: SiteInfo, on: datetime.date) -> Iterator[tuple[int, Diagnostic]]:
-    """Yield (index, problem) for each sign-off that cannot stand: hand-edited, repeated, unknown reviewer, future."""
+def _untouched(record: SignOff, now: Fingerprint | None) -> bool:
+    """Return True when record carries the fingerprint its parts and sources make (it was not edited by hand)."""
+    if now is not None and record.sources == now.sources and record.signed == list(now.signed):
+        return record.fingerprint == now.digest  # the page as signed: its digest is made once, not once a record
+    return record.fingerprint == record_digest(record.signed, record.sources)
+
+
+def record_problems(
+    doc: Document, records: list[SignOff], slug: str, info: SiteInfo, on: datetime.date, now: Fingerprint | None = None
+) -> Iterator[tuple[int, Diagnostic]]:
+    """Yield (index, problem) for each sign-off that cannot stand: hand-edited, repeated, unknown reviewer, future (now: the page's fingerprint)."""
     reviewers = {r.id: r for r in info.reviewers}
     seen: set[tuple[str, str, datetime.date, str, str | None]] = set()
     for k, record in enumerate(records):
-        if record.fingerprint != record_digest(record.signed, record.sources):
+        if not _untouched(record, now):
             yield (
                 k,
                 error(
@@ -199,7 +208,7 @@ def review(treatment: Treatment, documents: dict[str, Document], records: list[S
     if doc is None or not records:
         where = documents[OVERVIEW_FILE].locate(())
         return Review((), now.parts, (error(where, "review-missing", f"no clinician has signed this page off; {_sign_hint(treatment.slug)}"),), draft=True)
-    problems = list(record_problems(doc, records, treatment.slug, facts.info, facts.on))
+    problems = list(record_problems(doc, records, treatment.slug, facts.info, facts.on, now))
     bad = {k for k, _ in problems}
     valid = [(k, r) for k, r in enumerate(records) if k not in bad]
     if facts.info.signatures_required:

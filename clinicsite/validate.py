@@ -221,6 +221,8 @@ class SiteFacts:
     """sources.yaml, to locate a source whose entry changed since a page was signed off."""
     source_hashes: dict[str, str] = dataclasses.field(default_factory=dict)
     """Source id -> the hash of its entry, for the sign-off fingerprints."""
+    source_order: dict[str, int] = dataclasses.field(default_factory=dict)
+    """Source id -> its index in sources.yaml, to locate a changed source (made once a build, not once a page)."""
 
 
 def validate_site_files(tree: ContentTree, today: datetime.date | None = None) -> tuple[SiteFacts, list[Diagnostic]]:
@@ -237,7 +239,8 @@ def validate_site_files(tree: ContentTree, today: datetime.date | None = None) -
         problems += _unique_ids(tree.sources, (), source_list)
         problems += evidence.source_problems(tree.sources, source_list, on)
         sources = {s.id: s for s in source_list}
-    return SiteFacts(info, source_list, sources, policy, on, tree.sources, source_hashes(source_list or ())), problems
+    order = {s.id: i for i, s in enumerate(source_list or ())}
+    return SiteFacts(info, source_list, sources, policy, on, tree.sources, source_hashes(source_list or ()), order), problems
 
 
 def validate_treatment(files: TreatmentFiles, facts: SiteFacts) -> tuple[Treatment | None, list[Diagnostic]]:
@@ -272,8 +275,8 @@ def _signed(treatment: Treatment, walked: tuple[Part, ...], files: TreatmentFile
     records: list[SignOff] | None = _validate_doc(doc, list[SignOff], problems) if doc is not None else []
     if facts.info is None or records is None:  # a sign-off file that did not validate is reported already
         return dataclasses.replace(treatment, draft=("the whole page",))
-    order = {s.id: i for i, s in enumerate(facts.source_list)}
-    found = review(treatment, files.documents, records, Against(facts.info, facts.source_hashes, facts.sources_doc, order, facts.today), walked)
+    against = Against(facts.info, facts.source_hashes, facts.sources_doc, facts.source_order, facts.today)
+    found = review(treatment, files.documents, records, against, walked)
     problems += found.problems
     draft = (sections(found.changed) or ("the whole page",)) if found.draft else ()
     return dataclasses.replace(treatment, sign_offs=found.sign_offs, draft=draft)
