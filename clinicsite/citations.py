@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from clinicsite.model import Claim, Faq, Item, SideEffect, Site, SiteInfo, Source, Treatment
+from clinicsite.clinic import Site, SiteInfo
+from clinicsite.model import Claim, Faq, Item, SideEffect, Source, Treatment
 from clinicsite.shape import RECORD_FILES
 from clinicsite.source_kinds import HUMAN_EVIDENCE, KINDS
 

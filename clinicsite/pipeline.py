@@ -25,10 +25,10 @@ from typing import Literal
 
 from clinicsite.cache import BuildCache, digest, tree_digest
 from clinicsite.citations import cite_treatment
+from clinicsite.clinic import SiteInfo
 from clinicsite.diagnostics import Diagnostic, sort_diagnostics
 from clinicsite.incremental import rewrite_site
 from clinicsite.loader import ContentTree, FolderBytes, load_site_files, load_treatment, treatment_folders
-from clinicsite.model import SiteInfo
 from clinicsite.output import Stage, WriteResult, lock
 from clinicsite.readability import SectionGrade, reading_problems, section_grades
 from clinicsite.render import File, Renderer, compile_layouts, make_environment, render_assets, render_page

@@ -18,8 +18,8 @@ try:  # Google's RE2 (C++, linear time): only ever asked whether text matches at
 except ImportError:  # pragma: no cover - a declared dependency; without it `re` answers alone, slower
     re2 = None
 
+from clinicsite.clinic import Policy, PolicyRule
 from clinicsite.linear import Linear, linear, linear_refusal
-from clinicsite.model import Policy, PolicyRule
 
 _CAP = "UK CAP Code rules 3.1 and 3.7 (misleading claims, substantiation)"
 _CAP_HEALTH = "UK CAP Code rule 12.1 (health claims need evidence from trials on people)"

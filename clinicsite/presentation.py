@@ -24,8 +24,9 @@ import jinja2
 from markupsafe import Markup
 
 from clinicsite.citations import Backlink, CitedClaim, CitedRecord, CitedTreatment, Run
+from clinicsite.clinic import SiteInfo
 from clinicsite.markup import render_inline
-from clinicsite.model import SiteInfo, Source, Treatment
+from clinicsite.model import Source, Treatment
 from clinicsite.routes import ReviewBox
 from clinicsite.structured import ShownText, description, source_data, treatment_json_ld
 

@@ -138,7 +138,7 @@ def _default(value: Any) -> str:
 def _fields() -> Iterator[str]:
     yield "## Fields"
     yield ""
-    yield "From the model's docstrings (`clinicsite/model.py`, `clinicsite/fingerprint.py`); unknown fields"
+    yield "From the model's docstrings (`clinicsite/model.py`, `clinicsite/clinic.py`, `clinicsite/fingerprint.py`); unknown fields"
     yield "are errors (`field-unknown`). The same descriptions reach editors through `build.py schema`."
     yield ""
     seen: set[type[BaseModel]] = set()

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import clinicsite.ssh as ssh
+from clinicsite.clinic import Reviewer
 from clinicsite.diagnostics import Diagnostic
 from clinicsite.fingerprint import HEADER, SignOff, entry_yaml, fingerprint, message, record_digest
 from clinicsite.loader import display_path, load_site_files, load_treatment, treatment_folders
-from clinicsite.model import Reviewer, Treatment
+from clinicsite.model import Treatment
 from clinicsite.shape import SIGN_OFFS_FILE, parts
 from clinicsite.validate import SiteFacts, validate_site_files, validate_treatment
 

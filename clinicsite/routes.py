@@ -8,7 +8,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from clinicsite.citations import CitedClaim, CitedTreatment
-from clinicsite.model import Reviewer, SiteInfo, Treatment
+from clinicsite.clinic import Reviewer, SiteInfo
+from clinicsite.model import Treatment
 
 #: Every layout a page is rendered with (see treatment_page and site_pages).
 LAYOUTS = ("index.html", "treatment.html", "404.html", "sitemap.xml", "robots.txt", "headers.txt")

@@ -15,8 +15,9 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from clinicsite.clinic import Policy, SiteInfo
 from clinicsite.fingerprint import SignOff
-from clinicsite.model import Policy, SiteInfo, Source
+from clinicsite.model import Source
 from clinicsite.shape import SIGN_OFFS_FILE, TREATMENT_SCHEMAS
 
 #: Schema file name -> (the glob of the content files it describes, their type).

@@ -13,10 +13,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import clinicsite.ssh as ssh
+from clinicsite.clinic import SiteInfo
 from clinicsite.diagnostics import Diagnostic, Location, error, warning
 from clinicsite.documents import Document
 from clinicsite.fingerprint import SIGNED_COLUMN, Fingerprint, SignOff, fingerprint, message, record_digest
-from clinicsite.model import Signed, SiteInfo, Treatment
+from clinicsite.model import Signed, Treatment
 from clinicsite.shape import OVERVIEW_FILE, RECORD_FILES, SIGN_OFFS_FILE, Part
 
 #: Days before a review is due from which `review-due` warns.

@@ -17,7 +17,8 @@ from typing import Any
 from markupsafe import Markup
 
 from clinicsite.citations import CitedTreatment
-from clinicsite.model import SiteInfo, Source
+from clinicsite.clinic import SiteInfo
+from clinicsite.model import Source
 from clinicsite.references import source_url
 from clinicsite.routes import ReviewBox
 from clinicsite.source_kinds import KINDS

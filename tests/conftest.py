@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 import clinicsite.evidence as evidence
 from clinicsite import pipeline
 from clinicsite.cli import COMMANDS, main
-from clinicsite.model import SiteInfo
+from clinicsite.clinic import SiteInfo
 from clinicsite.review import Request, sign_off
 
 settings.register_profile("ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

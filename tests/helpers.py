@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from clinicsite.clinic import Site
 from clinicsite.loader import load_site_files, load_treatment, treatment_folders
-from clinicsite.model import Site
 from clinicsite.validate import validate_site_files, validate_treatment
 
 #: The rule id a diagnostic line ends with, in every format: `... [rule-id]` (text), `\[rule-id\]` (markdown).

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from clinicsite import model
+from clinicsite import clinic, model
 from clinicsite.diagnostics import RULES
 from tests.conftest import PROJECT
 
@@ -19,6 +19,7 @@ PACKAGE = PROJECT / "clinicsite"
 RANK: dict[str, float] = {
     "diagnostics": 0,
     "model": 1,
+    "clinic": 1.1,
     "source_kinds": 0.5,
     "characters": 0.8,
     "plainyaml": 0.85,
@@ -41,6 +42,7 @@ RANK: dict[str, float] = {
     "scaffold": 2,
     "changelog": 2,
     "salvage": 1.8,
+    "translate": 1.9,
     "validate": 2,
     "citations": 2,
     "routes": 3,
@@ -101,7 +103,8 @@ def test_only_serve_listens_and_only_watch_polls_the_files() -> None:
 
 
 def models() -> list[type[BaseModel]]:
-    return [v for v in vars(model).values() if isinstance(v, type) and issubclass(v, BaseModel) and v is not model.Record]
+    found = [*vars(model).values(), *vars(clinic).values()]
+    return list(dict.fromkeys(v for v in found if isinstance(v, type) and issubclass(v, BaseModel) and v is not model.Record))
 
 
 def test_every_model_field_has_a_docstring() -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from clinicsite.clinic import Policy
 from clinicsite.linear import Linear
-from clinicsite.model import Policy
 from clinicsite.policy import active_policy
 from tests.conftest import PROJECT, run_cli
 from tests.helpers import rule_of

@@ -12,8 +12,9 @@ import statistics
 import pytest
 
 from clinicsite import shape
+from clinicsite.clinic import Site
 from clinicsite.documents import Document
-from clinicsite.model import Site, Treatment
+from clinicsite.model import Treatment
 from clinicsite.pipeline import check
 from clinicsite.readability import SECTIONS, section_grades
 from clinicsite.sentences import sentences

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from clinicsite.clinic import Policy
 from clinicsite.evidence import _NUMBER
-from clinicsite.model import Policy
 from clinicsite.policy import DEFAULT_RULES, active_policy, insensitive, re2
 from tests.conftest import PROJECT, Result
 from tests.helpers import rule_of
