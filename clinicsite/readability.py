@@ -42,13 +42,7 @@ from clinicsite.markup import words_of
 from clinicsite.model import Claim, Treatment
 
 #: Each content file's section as the page names it.
-SECTIONS = {
-    "treatment.yaml": "summary",
-    "benefits.yaml": "benefits",
-    "mechanism.yaml": "how it works",
-    "side-effects.yaml": "side effects",
-    "faqs.yaml": "FAQs",
-}
+SECTIONS = {shape.OVERVIEW_FILE: "summary", **{rf.name: rf.called for rf in shape.RECORD_FILES}}
 #: Below this many words a section is too short for its grade to mean much (see above).
 MIN_WORDS = 30
 _WORD = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*")

@@ -37,14 +37,16 @@ class RecordFile:
     """The page section's id (the contents list links to it)."""
     title: str
     """The page section's heading."""
+    called: str
+    """The section as messages name it ("the section 'how it works' reads at grade 9")."""
 
 
 #: The record files, in page reading order.
 RECORD_FILES: tuple[RecordFile, ...] = (
-    RecordFile("benefits.yaml", "benefits", Item, "title", "benefit-", "benefits", "What it can help with"),
-    RecordFile("mechanism.yaml", "mechanism", Item, "title", "step-", "how-it-works", "How it works"),
-    RecordFile("side-effects.yaml", "side_effects", SideEffect, "title", "side-effect-", "side-effects", "Side effects"),
-    RecordFile("faqs.yaml", "faqs", Faq, "question", "faq-", "faqs", "Questions people ask"),
+    RecordFile("benefits.yaml", "benefits", Item, "title", "benefit-", "benefits", "What it can help with", "benefits"),
+    RecordFile("mechanism.yaml", "mechanism", Item, "title", "step-", "how-it-works", "How it works", "how it works"),
+    RecordFile("side-effects.yaml", "side_effects", SideEffect, "title", "side-effect-", "side-effects", "Side effects", "side effects"),
+    RecordFile("faqs.yaml", "faqs", Faq, "question", "faq-", "faqs", "Questions people ask", "FAQs"),
 )
 #: Every file a treatment folder must hold, and the type of its top-level value.
 TREATMENT_SCHEMAS: dict[str, Any] = {OVERVIEW_FILE: Overview, **{rf.name: list[rf.record] for rf in RECORD_FILES}}  # type: ignore[name-defined]
