@@ -104,10 +104,8 @@ class CitedTreatment:
 
     treatment: Treatment
     summary: tuple[CitedClaim, ...]
-    benefits: tuple[CitedRecord, ...]
-    mechanism: tuple[CitedRecord, ...]
-    side_effects: tuple[CitedRecord, ...]
-    faqs: tuple[CitedRecord, ...]
+    records: dict[str, tuple[CitedRecord, ...]]
+    """Each record file's records by its field (clinicsite.shape.RECORD_FILES), in reading order."""
     references: tuple[Reference, ...]
 
 
@@ -186,7 +184,7 @@ def cite_treatment(treatment: Treatment, sources: dict[str, Source]) -> CitedTre
     numbering = _Numbering(sources)
     summary = numbering.claims(treatment.overview.summary.claims)
     records = {rf.field: tuple(numbering.record(r) for r in getattr(treatment, rf.field)) for rf in RECORD_FILES}  # in reading order
-    return CitedTreatment(treatment, summary, references=numbering.references(), **records)
+    return CitedTreatment(treatment, summary, records, numbering.references())
 
 
 def number_citations(site: Site) -> CitedSite:

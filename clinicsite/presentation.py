@@ -72,10 +72,8 @@ class ShownTreatment:
 
     treatment: Treatment
     summary: tuple[ShownClaim, ...]
-    benefits: tuple[ShownRecord, ...]
-    mechanism: tuple[ShownRecord, ...]
-    side_effects: tuple[ShownRecord, ...]
-    faqs: tuple[ShownRecord, ...]
+    records: dict[str, tuple[ShownRecord, ...]]
+    """Each record file's records by its field (clinicsite.shape.RECORD_FILES): page.records.faqs in a layout."""
     references: tuple[ShownReference, ...]
     description: str
     """The meta description, from the summary (see structured.description)."""
@@ -160,14 +158,12 @@ class Presenter:
     def treatment(self, page: CitedTreatment, site: SiteInfo, url: str, review: ReviewBox | None) -> ShownTreatment:
         """Return a treatment page's values."""
         summary = self.claims(page.summary)
-        benefits, mechanism, side_effects, faqs = (
-            tuple(map(self.record, records)) for records in (page.benefits, page.mechanism, page.side_effects, page.faqs)
-        )
+        records = {field: tuple(map(self.record, cited)) for field, cited in page.records.items()}
         sources = [self.source(ref.source) for ref in page.references]
         references = tuple(self.reference(ref.number, entry, ref.cited_in) for ref, (entry, _) in zip(page.references, sources, strict=True))
-        shown = ShownText(description([c.html.striptags() for c in summary]), tuple(_plain(f.claims) for f in faqs))
+        shown = ShownText(description([c.html.striptags() for c in summary]), tuple(_plain(f.claims) for f in records["faqs"]))
         json_ld = treatment_json_ld(page, site, url, review, shown, [data for _, data in sources])
-        return ShownTreatment(page.treatment, summary, benefits, mechanism, side_effects, faqs, references, shown.description, json_ld)
+        return ShownTreatment(page.treatment, summary, records, references, shown.description, json_ld)
 
     def context(self, context: dict[str, Any]) -> dict[str, Any]:
         """Return a layout's context with its cited values (a treatment page, the index's listings) presented."""

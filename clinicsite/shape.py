@@ -26,7 +26,7 @@ class RecordFile:
     name: str
     """The file's name in the treatment folder."""
     field: str
-    """The Treatment (and CitedTreatment) attribute holding its records."""
+    """The Treatment attribute holding its records, and their key in the cited and shown page's records."""
     record: type[Item] | type[Faq]
     """The model class of each record."""
     heading: Literal["title", "question"]

@@ -159,7 +159,7 @@ def treatment_json_ld(
         "isPartOf": {"@id": url},
         "mainEntity": [
             {"@type": "Question", "name": faq.heading, "acceptedAnswer": {"@type": "Answer", "text": answer}}
-            for faq, answer in zip(page.faqs, shown.answers, strict=True)
+            for faq, answer in zip(page.records["faqs"], shown.answers, strict=True)
         ],
     }
     return {"@context": "https://schema.org", "@graph": [web_page, faq_page, clinic_data(site)]}

@@ -17,8 +17,8 @@ def test_numbers_follow_first_appearance_and_repeat(project: Path) -> None:
     page = cited(project)
     assert [r.source.id for r in page.references] == ["jones-2019", "smith-2020", "agency-page"]
     assert [m.number for m in page.summary[0].marks] == [1]
-    assert [m.number for m in page.benefits[0].claims[1].marks] == [1, 2]
-    assert [m.number for m in page.faqs[0].claims[0].marks] == [1]
+    assert [m.number for m in page.records["benefits"][0].claims[1].marks] == [1, 2]
+    assert [m.number for m in page.records["faqs"][0].claims[0].marks] == [1]
 
 
 def test_backlinks_list_every_citing_claim_once(project: Path) -> None:
