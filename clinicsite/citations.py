@@ -92,10 +92,8 @@ class Reference:
     number: int
     source: Source
     locators: tuple[str, ...]
-    backlinks: tuple[str, ...]
-    """The anchors of the claims citing it, in reading order."""
     cited_in: tuple[Backlink, ...]
-    """The back-links numbered from 1, as the page shows them ("Cited in: 1 2")."""
+    """The claims citing it, in reading order: their anchors numbered from 1, as the page shows them ("Cited in: 1 2")."""
 
 
 @dataclass(frozen=True)
@@ -173,9 +171,8 @@ class _Numbering:
 
     def references(self) -> tuple[Reference, ...]:
         return tuple(
-            Reference(number, self.sources[source], tuple(self.locators[source]), tuple(anchors), tuple(map(Backlink._make, enumerate(anchors, 1))))
+            Reference(number, self.sources[source], tuple(self.locators[source]), tuple(map(Backlink._make, enumerate(self.backlinks[source], 1))))
             for source, number in self.numbers.items()
-            for anchors in [self.backlinks[source]]
         )
 
 
