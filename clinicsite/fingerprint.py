@@ -106,8 +106,7 @@ def record_digest(signed: Iterable[str], sources: dict[str, str]) -> str:
 
 def fingerprint(walked: tuple[Part, ...], hashes: Mapping[str, str]) -> Fingerprint:
     """Return the fingerprint of a valid treatment's parts (shape.parts), against its sources' hashes."""
-    sha256 = hashlib.sha256  # every check hashes every part of every page: the loop is kept lean
-    signed = [f"{sha256(_canonical(p).encode()).hexdigest()[:16]} {p.label}" for p in walked]
+    signed = [f"{part_hash(p)} {p.label}" for p in walked]
     cited = {c.source for p in walked if p.claim is not None for c in p.claim.cite}
     return Fingerprint(walked, tuple(signed), {s: hashes[s] for s in sorted(cited) if s in hashes})
 

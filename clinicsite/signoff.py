@@ -199,7 +199,8 @@ class Against:
     sources_doc: Document | None
     order: dict[str, int]
     """Source id -> its index in sources.yaml, to locate it."""
-    on: datetime.date
+    today: datetime.date
+    """The day the build judges dates on (SiteFacts.today)."""
 
 
 def review(treatment: Treatment, documents: dict[str, Document], records: list[SignOff] | None, facts: Against, walked: tuple[Part, ...]) -> Review:
@@ -209,7 +210,7 @@ def review(treatment: Treatment, documents: dict[str, Document], records: list[S
     if doc is None or not records:
         where = documents[OVERVIEW_FILE].locate(())
         return Review((), now.parts, (error(where, "review-missing", f"no clinician has signed this page off; {_sign_hint(treatment.slug)}"),), draft=True)
-    problems = list(record_problems(doc, records, treatment.slug, facts.info, facts.on, now))
+    problems = list(record_problems(doc, records, treatment.slug, facts.info, facts.today, now))
     bad = {k for k, _ in problems}
     valid = [(k, r) for k, r in enumerate(records) if k not in bad]
     if facts.info.signatures_required:
@@ -222,7 +223,7 @@ def review(treatment: Treatment, documents: dict[str, Document], records: list[S
             hint = _sign_hint(treatment.slug, " --scope full")
             out.append(error(doc.locate(()), "review-missing", f"no full sign-off: the whole page must be reviewed once; {hint}"))
         return Review(signed, now.parts, tuple(out), draft=True)
-    out += _due_problems(doc, *fulls[-1], facts.info, facts.on)
+    out += _due_problems(doc, *fulls[-1], facts.info, facts.today)
     k, latest = valid[-1]
     if latest.fingerprint == now.digest:
         return Review(signed, (), tuple(out), draft=False)
