@@ -207,8 +207,8 @@ class Stage:
         except OSError as exc:
             raise OutputError(f"could not write the site to '{self.out}': {exc.strerror or exc}") from exc
         self._folders = {self.path}
-        self._held: dict[str, File] = {}
-        """Each file written so far, by its path."""
+        self._sizes: dict[str, int] = {}
+        """The size of each file written so far, by its path: the stage keeps no file's bytes."""
 
     def __enter__(self) -> Stage:
         return self
@@ -218,9 +218,11 @@ class Stage:
             shutil.rmtree(self.path, ignore_errors=True)
 
     def add(self, file: File) -> None:
-        """Write file into the stage as a new file; adding the same file again changes nothing."""
-        if self.path is None or self._held.get(file.path) is file:
+        """Write file into the stage as a new file; two files of one path are refused, not one lost."""
+        if self.path is None:
             return
+        if file.path in self._sizes:
+            raise OutputError(f"refusing to write '{file.path}' twice: two files of the site have that path")
         refuse_outside(file)
         target = self.path / file.path
         try:
@@ -231,16 +233,16 @@ class Stage:
                 handle.write(file.content)
         except OSError as exc:
             raise OutputError(f"could not write the site to '{self.out}': {exc.strerror or exc}") from exc
-        self._held[file.path] = file
+        self._sizes[file.path] = len(file.content)
 
     def complete(self, files: tuple[File, ...]) -> WriteResult:
-        """Add what of files is not written yet and swap the stage in for out; files are the whole site."""
+        """Add what of files is not written yet and swap the stage in for out; with the files added before, the whole site."""
         for file in files:
             self.add(file)
         stage, self.path = self.path, None
         assert stage is not None, "a stage is completed once"
         swap_in(stage, self.out)
-        return WriteResult(len(self._held), sum(len(f.content) for f in self._held.values()))
+        return WriteResult(len(self._sizes), sum(self._sizes.values()))
 
 
 def write_site(files: tuple[File, ...], out: Path, protected: tuple[Path, ...] = ()) -> WriteResult:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -47,6 +48,7 @@ class Outcome:
 
     diagnostics: tuple[Diagnostic, ...]
     files: tuple[File, ...] = ()
+    """Every file of the site rendered in memory; none from build(), which writes them as they are made."""
     written: WriteResult | None = None
     counts: tuple[int, int] | None = None
     """(treatments, sources) of a site without errors."""
@@ -79,7 +81,7 @@ class TreatmentResult:
     cited: frozenset[str] = frozenset()
     listing: Listing | None = None
     page: File | Diagnostic | None = None
-    """The rendered page, or the layout error that stopped it; None when not rendered."""
+    """The rendered page, or the layout error that stopped it; None when not rendered, or once written into a build's stage."""
     grades: tuple[SectionGrade, ...] = ()
 
 
@@ -200,6 +202,25 @@ def _outcome(site: SiteWide, tree: ContentTree, results: list[TreatmentResult], 
     return dataclasses.replace(valid, diagnostics=sort_diagnostics(problems + found), files=tuple(files))
 
 
+def _kept(result: TreatmentResult) -> TreatmentResult:
+    return result
+
+
+def _writer(stage: Stage) -> Callable[[TreatmentResult], TreatmentResult]:
+    """Return what writes each treatment's page into stage as it arrives and keeps the result without the page's bytes.
+
+    A thousand pages held until the swap would be the build's largest memory cost.
+    """
+
+    def write(result: TreatmentResult) -> TreatmentResult:
+        if not isinstance(result.page, File):
+            return result
+        stage.add(result.page)
+        return dataclasses.replace(result, page=None)
+
+    return write
+
+
 def _stages(
     content: Path,
     layouts: Path,
@@ -212,7 +233,7 @@ def _stages(
 ) -> Outcome:
     """Return the outcome of a run; with a stage, each treatment's page is written there as soon as it is made."""
     site, tree, folders, problems, key = _site_wide(content, layouts, today, cache, render, drafts, publish)
-    arrived = (lambda r: stage.add(r.page) if isinstance(r.page, File) else None) if stage is not None else lambda r: None
+    arrived = _writer(stage) if stage is not None else _kept
     memo = cache.results if cache is not None else None
     results = run_treatments(folders, content, lambda folder, read: build_treatment(folder, site, read), memo, key, arrived)
     return _outcome(site, tree, results, problems, cache, key)
@@ -268,4 +289,5 @@ def build(
         outcome = _stages(content, layouts, today, None, render=True, drafts=drafts, publish=publish, stage=stage)
         if outcome.errors or outcome.counts is None:
             return outcome  # leaving the block removes the stage
-        return dataclasses.replace(outcome, written=stage.complete(outcome.files))
+        # the treatments' pages are in the stage already; the outcome keeps no file's bytes
+        return dataclasses.replace(outcome, files=(), written=stage.complete(outcome.files))

@@ -61,29 +61,25 @@ def _work_chunk(items: list[Any]) -> list[Any]:
         gc.enable()
 
 
-def _ignore(result: object) -> None:
-    pass
-
-
-def _passed(result: R, arrived: Callable[[R], None]) -> R:
-    arrived(result)
+def _kept(result: R) -> R:
     return result
 
 
-def run_all(work: Callable[[T], R], items: Sequence[T], arrived: Callable[[R], None] = _ignore) -> list[R]:
-    """Return work(item) for each item, in order: in worker processes when there are many and the system can fork.
+def run_all(work: Callable[[T], R], items: Sequence[T], arrived: Callable[[R], R] = _kept) -> list[R]:
+    """Return arrived(work(item)) for each item, in order: in worker processes when there are many and the system can fork.
 
-    arrived is called here with each result as it comes, while the workers make the next.
+    arrived is called here with each result as it comes, while the workers make the next;
+    what it returns is kept (a build writes a page and keeps its result without the bytes).
     """
     if not parallel(len(items)):
-        return [_passed(work(item), arrived) for item in items]
+        return [arrived(work(item)) for item in items]
     # What the workers inherit is never garbage: freezing it spares their collector from
     # scanning it, and their memory pages from being copied to do so.
     gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(workers(), initializer=_adopt, initargs=(work,)) as pool:
             chunks = [list(items[i : i + CHUNK]) for i in range(0, len(items), CHUNK)]
-            return [_passed(result, arrived) for chunk in pool.imap(_work_chunk, chunks) for result in chunk]
+            return [arrived(result) for chunk in pool.imap(_work_chunk, chunks) for result in chunk]
     finally:
         gc.unfreeze()
 
@@ -94,9 +90,9 @@ def run_treatments(
     work: Callable[[Path, FolderBytes | None], R],
     memo: Memo[R] | None = None,
     key: bytes = b"",
-    arrived: Callable[[R], None] = _ignore,
+    arrived: Callable[[R], R] = _kept,
 ) -> list[R]:
-    """Return work(folder, read) for each treatment folder, in order; arrived is called with each new result as it comes.
+    """Return work(folder, read) for each treatment folder, in order, each new one as arrived returns it (see run_all).
 
     With a memo (the preview server's), a folder's result is taken from the last build when
     nothing it is made from changed: key hashes the site-wide inputs, and each folder is

@@ -129,9 +129,13 @@ def test_a_site_staged_page_by_page_is_swapped_in_whole_or_not_at_all(tmp_path: 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
     with output.Stage(out) as stage:
         stage.add(page)
-        result = stage.complete((File("index.html", b"new"), page))  # the page added already is not written twice
+        result = stage.complete((File("index.html", b"new"),))  # the rest of the site
     assert snapshot(out) == {"index.html": b"new", "treatments/a/index.html": b"a", MARKER: MARKER_TEXT}
     assert (result.files, result.bytes) == (2, 4) and sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    with output.Stage(out) as stage, pytest.raises(OutputError, match=r"'treatments/a/index\.html' twice"):
+        stage.add(page)
+        stage.complete((File("index.html", b"newer"), File("treatments/a/index.html", b"b")))  # one would be lost
+    assert snapshot(out) == {"index.html": b"new", "treatments/a/index.html": b"a", MARKER: MARKER_TEXT}
 
 
 def test_headers_file_sends_the_pages_policy_with_frame_ancestors_and_caches_only_hashed_assets(project: Path) -> None:
