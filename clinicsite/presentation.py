@@ -109,9 +109,14 @@ class Presenter:
         self.marks: dict[tuple[Run, str | None, str], Markup] = {}
         self.claim_marks: dict[tuple[tuple[Run, ...], str | None, str], Markup] = {}
         self.backlinks: dict[Backlink, Markup] = {}
+        self.macros: dict[tuple[str, str], Any] = {}
+        """Each partial's macros, looked up on first use (a broken partial is then a layout error of the page using it)."""
 
     def _macro(self, partial: str, name: str) -> Any:
-        return getattr(self.env.get_template(partial).module, name)
+        found = self.macros.get((partial, name))
+        if found is None:
+            found = self.macros[partial, name] = getattr(self.env.get_template(partial).module, name)
+        return found
 
     def _marks(self, claim: CitedClaim, page: str) -> Markup:
         """Return a claim's marks (its runs), each mark made once by claims.html's `mark`."""
