@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, NamedTuple
 
 import jinja2
@@ -89,6 +90,10 @@ class ShownListing:
     summary: tuple[ShownClaim, ...]
 
 
+#: Markup of text known safe (macros' output joined): str's constructor, which Markup's would call after looking for __html__ again.
+_safe = partial(str.__new__, Markup)
+_NOTHING = Markup("")
+
 #: A source cited in more than this many places shows its first use; the layout folds the
 #: rest away, so a keyboard user does not Tab through 22 back-links to reach the next one.
 FEW_BACKLINKS = 3
@@ -129,7 +134,7 @@ class Presenter:
                 if mark is None:
                     mark = self.marks[run, claim.caveat, page] = self._macro("partials/claims.html", "mark")(run, claim.caveat, page)
                 made.append(mark)
-            found = self.claim_marks[key] = Markup("".join(made))  # str's join: Markup's would escape each again
+            found = self.claim_marks[key] = _safe("".join(made))  # str's join: Markup's would escape each again
         return found
 
     def claims(self, claims: Sequence[CitedClaim], page: str = "") -> tuple[ShownClaim, ...]:
@@ -156,9 +161,11 @@ class Presenter:
     def reference(self, number: int, entry: Markup, cited_in: Sequence[Backlink]) -> ShownReference:
         made = self.backlinks
         links = [made.get(b) or self.backlink(b) for b in cited_in]
+        if len(links) == 1:  # most sources: the one back-link as made
+            return ShownReference(number, entry, links[0], _NOTHING, 0)
         if len(links) <= FEW_BACKLINKS:
-            return ShownReference(number, entry, Markup("".join(links)), Markup(""), 0)
-        return ShownReference(number, entry, links[0], Markup("".join(links[1:])), len(links) - 1)
+            return ShownReference(number, entry, _safe("".join(links)), _NOTHING, 0)
+        return ShownReference(number, entry, links[0], _safe("".join(links[1:])), len(links) - 1)
 
     def treatment(self, page: CitedTreatment, site: SiteInfo, url: str, review: ReviewBox | None) -> ShownTreatment:
         """Return a treatment page's values."""
