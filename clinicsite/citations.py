@@ -64,14 +64,8 @@ class Backlink(NamedTuple):
     anchor: str
 
 
-#: Make a Mark or a Backlink from a (number, ...) pair without the named tuple's Python-level constructor (hundreds a page).
-_mark = partial(tuple.__new__, Mark)
-_backlink = partial(tuple.__new__, Backlink)
-
-
-@dataclass(frozen=True)
-class CitedClaim:
-    """A claim as it appears on the page: its text, its anchor and its citation marks."""
+class CitedClaim(NamedTuple):
+    """A claim as it appears on the page: its text, its anchor and its citation marks. (A named tuple: a page has a hundred.)"""
 
     text: str
     anchor: str
@@ -93,15 +87,21 @@ class CitedRecord:
     seek_help: tuple[CitedClaim, ...] = ()
 
 
-@dataclass(frozen=True)
-class Reference:
-    """One entry of the numbered reference list and the claims that cite it."""
+class Reference(NamedTuple):
+    """One entry of the numbered reference list and the claims that cite it. (A named tuple: a page has two hundred.)"""
 
     number: int
     source: Source
     locators: tuple[str, ...]
     cited_in: tuple[Backlink, ...]
     """The claims citing it, in reading order: their anchors numbered from 1, as the page shows them ("Cited in: 1 2")."""
+
+
+#: Make a named tuple of these from a tuple of its fields without its Python-level constructor (hundreds a page).
+_mark = partial(tuple.__new__, Mark)
+_backlink = partial(tuple.__new__, Backlink)
+_claim = partial(tuple.__new__, CitedClaim)
+_reference = partial(tuple.__new__, Reference)
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,7 @@ class _Numbering:
             numbers.append(number)
             human = human or self.sources[source].kind in HUMAN_EVIDENCE
         caveat = None if human else _caveat([self.sources[c.source] for c in claim.cite])
-        return CitedClaim(claim.text, anchor, tuple(marks), runs(numbers), caveat)
+        return _claim((claim.text, anchor, tuple(marks), runs(numbers), caveat))
 
     def claims(self, claims: list[Claim]) -> tuple[CitedClaim, ...]:
         return tuple(self.claim(c) for c in claims)
@@ -182,7 +182,7 @@ class _Numbering:
 
     def references(self) -> tuple[Reference, ...]:
         return tuple(
-            Reference(number, self.sources[source], tuple(self.locators[source]), tuple(map(_backlink, enumerate(self.backlinks[source], 1))))
+            _reference((number, self.sources[source], tuple(self.locators[source]), tuple(map(_backlink, enumerate(self.backlinks[source], 1)))))
             for source, number in self.numbers.items()
         )
 
