@@ -93,6 +93,9 @@ class ShownListing:
 #: Markup of text known safe (macros' output joined): str's constructor, which Markup's would call after looking for __html__ again.
 _safe = partial(str.__new__, Markup)
 _NOTHING = Markup("")
+#: Make a ShownClaim or ShownReference from a tuple of its fields without the named tuple's Python-level constructor.
+_shown_claim = partial(tuple.__new__, ShownClaim)
+_shown_reference = partial(tuple.__new__, ShownReference)
 
 #: A source cited in more than this many places shows its first use; the layout folds the
 #: rest away, so a keyboard user does not Tab through 22 back-links to reach the next one.
@@ -139,7 +142,7 @@ class Presenter:
 
     def claims(self, claims: Sequence[CitedClaim], page: str = "") -> tuple[ShownClaim, ...]:
         """Return claims as shown on their page, or (page: its address) on another page, the index."""
-        return tuple(ShownClaim(c.anchor, render_inline(c.text), self._marks(c, page)) for c in claims)
+        return tuple(_shown_claim((c.anchor, render_inline(c.text), self._marks(c, page))) for c in claims)
 
     def record(self, record: CitedRecord) -> ShownRecord:
         duration = self.claims((record.duration,))[0] if record.duration else None
@@ -162,10 +165,10 @@ class Presenter:
         made = self.backlinks
         links = [made.get(b) or self.backlink(b) for b in cited_in]
         if len(links) == 1:  # most sources: the one back-link as made
-            return ShownReference(number, entry, links[0], _NOTHING, 0)
+            return _shown_reference((number, entry, links[0], _NOTHING, 0))
         if len(links) <= FEW_BACKLINKS:
-            return ShownReference(number, entry, _safe("".join(links)), _NOTHING, 0)
-        return ShownReference(number, entry, links[0], _safe("".join(links[1:])), len(links) - 1)
+            return _shown_reference((number, entry, _safe("".join(links)), _NOTHING, 0))
+        return _shown_reference((number, entry, links[0], _safe("".join(links[1:])), len(links) - 1))
 
     def treatment(self, page: CitedTreatment, site: SiteInfo, url: str, review: ReviewBox | None) -> ShownTreatment:
         """Return a treatment page's values."""
