@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import NamedTuple
 
 from clinicsite.clinic import Site, SiteInfo
@@ -44,6 +45,8 @@ def runs(numbers: Iterable[int]) -> tuple[Run, ...]:
     ordered = sorted(set(numbers))
     if len(ordered) < RUN_LENGTH:  # most claims: nothing to join
         return tuple(Run(n, n, i == 0) for i, n in enumerate(ordered))
+    if ordered[-1] - ordered[0] == len(ordered) - 1:  # one unbroken run: sources first cited together
+        return (Run(ordered[0], ordered[-1], True),)
     spans: list[list[int]] = []
     for n in ordered:
         if spans and n == spans[-1][1] + 1:
@@ -61,9 +64,8 @@ class Backlink(NamedTuple):
     anchor: str
 
 
-@dataclass(frozen=True)
-class CitedClaim:
-    """A claim as it appears on the page: its text, its anchor and its citation marks."""
+class CitedClaim(NamedTuple):
+    """A claim as it appears on the page: its text, its anchor and its citation marks. (A named tuple: a page has a hundred.)"""
 
     text: str
     anchor: str
@@ -85,15 +87,21 @@ class CitedRecord:
     seek_help: tuple[CitedClaim, ...] = ()
 
 
-@dataclass(frozen=True)
-class Reference:
-    """One entry of the numbered reference list and the claims that cite it."""
+class Reference(NamedTuple):
+    """One entry of the numbered reference list and the claims that cite it. (A named tuple: a page has two hundred.)"""
 
     number: int
     source: Source
     locators: tuple[str, ...]
     cited_in: tuple[Backlink, ...]
     """The claims citing it, in reading order: their anchors numbered from 1, as the page shows them ("Cited in: 1 2")."""
+
+
+#: Make a named tuple of these from a tuple of its fields without its Python-level constructor (hundreds a page).
+_mark = partial(tuple.__new__, Mark)
+_backlink = partial(tuple.__new__, Backlink)
+_claim = partial(tuple.__new__, CitedClaim)
+_reference = partial(tuple.__new__, Reference)
 
 
 @dataclass(frozen=True)
@@ -140,22 +148,25 @@ class _Numbering:
         self.count += 1
         anchor = f"c{self.count}"
         marks = []
+        numbers = []
         human = False
+        known, backlinks = self.numbers, self.backlinks
         for citation in claim.cite:
-            source = citation.source
-            number = self.numbers.get(source)
+            source, locator = citation.source, citation.locator
+            number = known.get(source)
             if number is None:  # first cited here
-                number = self.numbers[source] = len(self.numbers) + 1
-                self.backlinks[source] = [anchor]
+                number = known[source] = len(known) + 1
+                backlinks[source] = [anchor]
                 self.locators[source] = []
-            elif self.backlinks[source][-1] != anchor:  # a claim citing a source twice links back once
-                self.backlinks[source].append(anchor)
-            if citation.locator and citation.locator not in self.locators[source]:
-                self.locators[source].append(citation.locator)
-            marks.append(Mark(number, citation.locator))
+            elif backlinks[source][-1] != anchor:  # a claim citing a source twice links back once
+                backlinks[source].append(anchor)
+            if locator and locator not in self.locators[source]:
+                self.locators[source].append(locator)
+            marks.append(_mark((number, locator)))
+            numbers.append(number)
             human = human or self.sources[source].kind in HUMAN_EVIDENCE
         caveat = None if human else _caveat([self.sources[c.source] for c in claim.cite])
-        return CitedClaim(claim.text, anchor, tuple(marks), runs([m.number for m in marks]), caveat)
+        return _claim((claim.text, anchor, tuple(marks), runs(numbers), caveat))
 
     def claims(self, claims: list[Claim]) -> tuple[CitedClaim, ...]:
         return tuple(self.claim(c) for c in claims)
@@ -171,7 +182,7 @@ class _Numbering:
 
     def references(self) -> tuple[Reference, ...]:
         return tuple(
-            Reference(number, self.sources[source], tuple(self.locators[source]), tuple(map(Backlink._make, enumerate(self.backlinks[source], 1))))
+            _reference((number, self.sources[source], tuple(self.locators[source]), tuple(map(_backlink, enumerate(self.backlinks[source], 1)))))
             for source, number in self.numbers.items()
         )
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, NamedTuple
 
 import jinja2
@@ -89,6 +90,13 @@ class ShownListing:
     summary: tuple[ShownClaim, ...]
 
 
+#: Markup of text known safe (macros' output joined): str's constructor, which Markup's would call after looking for __html__ again.
+_safe = partial(str.__new__, Markup)
+_NOTHING = Markup("")
+#: Make a ShownClaim or ShownReference from a tuple of its fields without the named tuple's Python-level constructor.
+_shown_claim = partial(tuple.__new__, ShownClaim)
+_shown_reference = partial(tuple.__new__, ShownReference)
+
 #: A source cited in more than this many places shows its first use; the layout folds the
 #: rest away, so a keyboard user does not Tab through 22 back-links to reach the next one.
 FEW_BACKLINKS = 3
@@ -109,9 +117,14 @@ class Presenter:
         self.marks: dict[tuple[Run, str | None, str], Markup] = {}
         self.claim_marks: dict[tuple[tuple[Run, ...], str | None, str], Markup] = {}
         self.backlinks: dict[Backlink, Markup] = {}
+        self.macros: dict[tuple[str, str], Any] = {}
+        """Each partial's macros, looked up on first use (a broken partial is then a layout error of the page using it)."""
 
     def _macro(self, partial: str, name: str) -> Any:
-        return getattr(self.env.get_template(partial).module, name)
+        found = self.macros.get((partial, name))
+        if found is None:
+            found = self.macros[partial, name] = getattr(self.env.get_template(partial).module, name)
+        return found
 
     def _marks(self, claim: CitedClaim, page: str) -> Markup:
         """Return a claim's marks (its runs), each mark made once by claims.html's `mark`."""
@@ -124,12 +137,12 @@ class Presenter:
                 if mark is None:
                     mark = self.marks[run, claim.caveat, page] = self._macro("partials/claims.html", "mark")(run, claim.caveat, page)
                 made.append(mark)
-            found = self.claim_marks[key] = Markup("".join(made))  # str's join: Markup's would escape each again
+            found = self.claim_marks[key] = _safe("".join(made))  # str's join: Markup's would escape each again
         return found
 
     def claims(self, claims: Sequence[CitedClaim], page: str = "") -> tuple[ShownClaim, ...]:
         """Return claims as shown on their page, or (page: its address) on another page, the index."""
-        return tuple(ShownClaim(c.anchor, render_inline(c.text), self._marks(c, page)) for c in claims)
+        return tuple(_shown_claim((c.anchor, render_inline(c.text), self._marks(c, page))) for c in claims)
 
     def record(self, record: CitedRecord) -> ShownRecord:
         duration = self.claims((record.duration,))[0] if record.duration else None
@@ -151,9 +164,11 @@ class Presenter:
     def reference(self, number: int, entry: Markup, cited_in: Sequence[Backlink]) -> ShownReference:
         made = self.backlinks
         links = [made.get(b) or self.backlink(b) for b in cited_in]
+        if len(links) == 1:  # most sources: the one back-link as made
+            return _shown_reference((number, entry, links[0], _NOTHING, 0))
         if len(links) <= FEW_BACKLINKS:
-            return ShownReference(number, entry, Markup("".join(links)), Markup(""), 0)
-        return ShownReference(number, entry, links[0], Markup("".join(links[1:])), len(links) - 1)
+            return _shown_reference((number, entry, _safe("".join(links)), _NOTHING, 0))
+        return _shown_reference((number, entry, links[0], _safe("".join(links[1:])), len(links) - 1))
 
     def treatment(self, page: CitedTreatment, site: SiteInfo, url: str, review: ReviewBox | None) -> ShownTreatment:
         """Return a treatment page's values."""

@@ -68,6 +68,7 @@ def make_environment(layouts: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # never stat a layout per page: a changed layouts/ gets a new environment (pipeline)
     )
     env.filters.update(
         inline=render_inline,
