@@ -161,8 +161,11 @@ def _site_wide(
     folders, found = treatment_folders(content)
     problems += found
     env, layouts_key = _environment(layouts, cache)
+    # compiled once, here: forked workers inherit the compiled layouts instead of each compiling
+    # them again; a render reports a broken layout at each page that uses it (render_page)
+    compiling = compile_layouts(env, layouts)
     if not render:
-        problems += compile_layouts(env, layouts)
+        problems += compiling
     site = SiteWide(content, facts, render and not any(p.severity == "error" for p in problems), env, layouts, drafts, publish)
     return site, tree, folders, problems, _shared_key(tree, layouts_key, site) if cache is not None else b""
 
