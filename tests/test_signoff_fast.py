@@ -1,9 +1,11 @@
-"""sign-offs.yaml in the fixed form `review` writes is read without PyYAML (clinicsite.shape.sign_offs_document).
+"""The sign-off check's fast paths give what the slow ones give.
 
-For any text, the reader either declines it (PyYAML reads it, and reports what is wrong)
-or gives the very data PyYAML's reading gives, with nothing to report, and a document that
-locates every value and key where PyYAML's does. Edited records are generated from the
-fixture's record, one with a signature and the real content's.
+sign-offs.yaml in the fixed form `review` writes is read without PyYAML
+(clinicsite.shape.sign_offs_document): for any text, the reader either declines it (PyYAML
+reads it, and reports what is wrong) or gives the very data PyYAML's reading gives, with
+nothing to report, and a document that locates every value and key where PyYAML's does.
+Edited records are generated from the fixture's record, one with a signature and the real
+content's. The fingerprint's whitespace rule skips splitting text that has nothing to fold.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from clinicsite.documents import parse_yaml
-from clinicsite.fingerprint import HEADER, SignOff, entry_yaml
+from clinicsite.fingerprint import HEADER, SignOff, _spaced, entry_yaml
 from clinicsite.shape import sign_offs_document
 from tests.conftest import FIXTURES, PROJECT
 from tests.test_plainyaml import TOKENS, same
@@ -81,3 +83,8 @@ def test_edited_records(text: str, draw: st.DataObject | None) -> None:
 def test_other_forms_are_left_to_pyyaml(edit: object) -> None:
     text = edit(VALID)  # type: ignore[operator]
     assert text != VALID and sign_offs_document(text, SHOWN) is None
+
+
+@given(st.lists(st.sampled_from([" ", "  ", "\t", "\n", "\xa0", "\u2028", "\u3000", "\x1c", "\u200b", "a", "é", "."]), max_size=8).map("".join) | st.text())
+def test_whitespace_is_folded_as_splitting_and_joining_folds_it(text: str) -> None:
+    assert _spaced(text) == " ".join(text.split())
