@@ -62,19 +62,24 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _canonical(part: Part) -> str:
-    """Return the text part_hash hashes: what a patient reads of one part, and what backs it."""
-    claim = part.claim
-    if claim is None:
-        return "name\x1f" + " ".join(part.text.split())
-    cites = "\x1e".join([f"{c.source}\x1d{c.locator or ''}" for c in claim.cite])
-    allows = "\x1e".join([f"{a.rule}\x1d{' '.join(a.reason.split())}" for a in claim.allow]) if claim.allow else ""
-    return f"claim\x1f{' '.join(claim.text.split())}\x1f{cites}\x1f{allows}"
+def _spaced(text: str) -> str:
+    """Return text with each run of whitespace one space, and none at its ends (what a reader sees)."""
+    # nearly every text is so already: checked in C, instead of splitting it into words and joining them again
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":  # a space is the only printable whitespace
+        return text
+    return " ".join(text.split())
 
 
 def part_hash(part: Part) -> str:
-    """Return the hash of what a patient reads of one part (and what backs it)."""
-    return _digest(_canonical(part))
+    """Return the hash of what a patient reads of one part (and what backs it): its canonical text, made here."""
+    claim = part.claim
+    if claim is None:
+        canonical = "name\x1f" + _spaced(part.text)
+    else:
+        cites = "\x1e".join([f"{c.source}\x1d{c.locator or ''}" for c in claim.cite])
+        allows = "\x1e".join([f"{a.rule}\x1d{_spaced(a.reason)}" for a in claim.allow]) if claim.allow else ""
+        canonical = f"claim\x1f{_spaced(claim.text)}\x1f{cites}\x1f{allows}"
+    return _digest(canonical)
 
 
 def source_hashes(sources: Iterable[Source]) -> dict[str, str]:
@@ -95,12 +100,17 @@ class Fingerprint:
     @cached_property  # asked of the record check and of the comparison with the latest sign-off
     def digest(self) -> str:
         """Return the fingerprint of the whole page."""
-        return record_digest(self.signed, self.sources)
+        return _sign_off_digest(self.signed, self.sources.items())  # fingerprint makes sources in id order
 
 
 def record_digest(signed: Iterable[str], sources: dict[str, str]) -> str:
     """Return the fingerprint a sign-off listing these parts and sources must carry."""
-    body = "\n".join(["clinicsite sign-off v1", *signed, *(f"{k} {v}" for k, v in sorted(sources.items()))])
+    return _sign_off_digest(signed, sorted(sources.items()))
+
+
+def _sign_off_digest(signed: Iterable[str], pairs: Iterable[tuple[str, str]]) -> str:
+    """Return the fingerprint of parts and (source id, hash) pairs in id order."""
+    body = "\n".join(["clinicsite sign-off v1", *signed, *map(" ".join, pairs)])
     return "sha256:" + hashlib.sha256(body.encode()).hexdigest()
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from clinicsite.diagnostics import Diagnostic, Location, error
 from clinicsite.documents import Document, decode, parse_yaml
-from clinicsite.shape import SIGN_OFFS_FILE, TREATMENT_FILES
+from clinicsite.shape import SIGN_OFFS_FILE, TREATMENT_FILES, sign_offs_document
 
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 SITE_FILES = ("site.yaml", "sources.yaml")
@@ -86,7 +86,8 @@ def parse_file(data: bytes, path: Path) -> tuple[Document | None, list[Diagnosti
     text, problems = decode(data, shown)
     if text is None:
         return None, problems
-    return parse_yaml(text, shown)
+    fast = sign_offs_document(text, shown) if path.name == SIGN_OFFS_FILE else None  # the form `review` writes (clinicsite.shape)
+    return (fast, []) if fast is not None else parse_yaml(text, shown)
 
 
 def load_file(path: Path, root: Path, real_folder: bool = False) -> tuple[Document | None, list[Diagnostic]]:

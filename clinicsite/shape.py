@@ -7,10 +7,12 @@ so adding a record file is a row here, a model class and a layout section.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
+from clinicsite.documents import Document
 from clinicsite.model import Claim, Faq, Item, Overview, SideEffect, Treatment
 
 #: The file holding the treatment's title, other names, summary claims.
@@ -132,3 +134,43 @@ def headings(walked: Iterable[Part]) -> Iterator[Part]:
     for part in walked:
         if part.claim is None and part.file != OVERVIEW_FILE:
             yield part
+
+
+#: One sign-off in the fixed form fingerprint.entry_yaml writes, and nothing else: plain
+#: words, double-quoted ASCII without escapes, literal blocks indented by four spaces.
+_BLOCK = r"\|\n((?:    [!-~][ -~]*\n)+)"
+_WORD = r"(?!(?:null|Null|NULL)\n)([A-Za-z0-9][A-Za-z0-9._-]*)\n"
+_QUOTED = r'"([ !#-\[\]-~]*)"\n'
+_SIGN_OFF = re.compile(
+    rf"- by: {_WORD}  date: {_QUOTED}  scope: {_WORD}  fingerprint: {_QUOTED}  signed: {_BLOCK}  sources: (?:\"\"\n|{_BLOCK})(?:  signature: {_BLOCK})?"
+)
+_COMMENTS = re.compile(r"(?:#[ -~]*\n)*")
+
+
+def _literal(block: str) -> str:
+    """Return the value of a literal block scalar whose lines are all indented by exactly four spaces."""
+    return block[4:].replace("\n    ", "\n")
+
+
+def sign_offs_document(text: str, shown: str) -> Document | None:
+    """Return sign-offs.yaml as parse_yaml reads it when text is in the fixed form `review` writes; else None (PyYAML reads it).
+
+    The record's block scalars keep it off the yaml-rs fast path, and PyYAML's reading was
+    a third of the sign-off check. The form accepted is a strict subset of YAML whose data is
+    certain (tests/test_signoff.py holds it equal to PyYAML's); positions are composed from
+    the text only if a diagnostic asks for one.
+    """
+    head = _COMMENTS.match(text)  # the header comment (it matches the empty string too)
+    at = head.end() if head else 0
+    records: list[dict[str, str]] = []
+    while at < len(text):
+        found = _SIGN_OFF.match(text, at)
+        if found is None:
+            return None
+        by, date, scope, digest, signed, sources, signature = found.groups()
+        record = {"by": by, "date": date, "scope": scope, "fingerprint": digest, "signed": _literal(signed), "sources": _literal(sources) if sources else ""}
+        if signature is not None:
+            record["signature"] = _literal(signature)
+        records.append(record)
+        at = found.end()
+    return Document(shown, records, text) if records else None

@@ -87,26 +87,25 @@ def record_problems(
         seen.add((record.fingerprint, record.by, record.date, record.scope, record.signature))
 
 
-def _signature_problem(doc: Document, k: int, record: SignOff, slug: str, info: SiteInfo) -> Diagnostic | None:
+def _signature_refusal(record: SignOff, slug: str, info: SiteInfo) -> str | None:
+    """Return why record's signature does not stand, or None when it verifies."""
     reviewer = next(r for r in info.reviewers if r.id == record.by)
-    where = doc.locate((k, "signature")) if record.signature else doc.locate((k,))
     if reviewer.ssh_key is None:
-        return error(where, "review-signature", f"sign-offs must be signed, but reviewer '{record.by}' has no ssh_key in site.yaml; add their public key line")
+        return f"sign-offs must be signed, but reviewer '{record.by}' has no ssh_key in site.yaml; add their public key line"
     if not record.signature:
-        return error(
-            where, "review-signature", f"this sign-off is not signed; {reviewer.name} signs with `python build.py review {slug} --by {record.by} --key PATH`"
-        )
+        return f"this sign-off is not signed; {reviewer.name} signs with `python build.py review {slug} --by {record.by} --key PATH`"
     try:
         why = ssh.verify(message(slug, record), record.signature, record.by, reviewer.ssh_key)
     except ssh.SshError as exc:
-        return error(where, "review-signature", str(exc))
-    return (
-        None
-        if why is None
-        else error(
-            where, "review-signature", f"the signature is not {reviewer.name}'s signature of this sign-off ({why}); only the reviewer's own key can sign"
-        )
-    )
+        return str(exc)
+    return None if why is None else f"the signature is not {reviewer.name}'s signature of this sign-off ({why}); only the reviewer's own key can sign"
+
+
+def _signature_problem(doc: Document, k: int, record: SignOff, slug: str, info: SiteInfo) -> Diagnostic | None:
+    why = _signature_refusal(record, slug, info)
+    if why is None:  # located only when refused: locating composes the record's YAML
+        return None
+    return error(doc.locate((k, "signature")) if record.signature else doc.locate((k,)), "review-signature", why)
 
 
 def _verified(doc: Document, valid: list[tuple[int, SignOff]], slug: str, info: SiteInfo, problems: list[tuple[int, Diagnostic]]) -> list[tuple[int, SignOff]]:
@@ -132,10 +131,11 @@ def _verified(doc: Document, valid: list[tuple[int, SignOff]], slug: str, info: 
 
 def _due_problems(doc: Document, k: int, full: SignOff, info: SiteInfo, on: datetime.date) -> Iterator[Diagnostic]:
     due = info.next_review(full.date)
-    at = doc.locate((k, "date"))
-    if due < on:
+    if due < on:  # located only when there is something to say: locating composes the record's YAML
+        at = doc.locate((k, "date"))
         yield error(at, "review-overdue", f"the next full review was due on {due.isoformat()}; have the whole page reviewed and signed with --scope full")
     elif (due - on).days <= REVIEW_WARNING_DAYS:
+        at = doc.locate((k, "date"))
         yield warning(at, "review-due", f"the next full review is due on {due.isoformat()}, in {(due - on).days} days; book the reviewer")
 
 
