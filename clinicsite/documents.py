@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from clinicsite.characters import FORBIDDEN, LINE_SEPARATORS, describe, forbidden_in, line_and_column
+from clinicsite.characters import LINE_SEPARATORS, describe, forbidden_in, holds_forbidden, line_and_column
 from clinicsite.diagnostics import Diagnostic, Location, error
 from clinicsite.plainyaml import plain_data
 
@@ -167,7 +167,7 @@ class _Converter:
         self._seen.add(id(node))
         # exactly one of the three (the composer makes nothing else), tested the fastest way
         if type(node) is yaml.ScalarNode:
-            if not node.value.isprintable() and FORBIDDEN.search(node.value):  # isprintable: C-fast, True for nearly every value
+            if not node.value.isprintable() and holds_forbidden(node.value):  # isprintable: C-fast, True for nearly every one-line value
                 self._forbidden(node)
             return None if not node.style and node.value in _NULLS else node.value
         if type(node) is yaml.MappingNode:

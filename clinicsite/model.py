@@ -55,9 +55,14 @@ else:
 
 
 class Record(BaseModel):
-    """Shared configuration: frozen, unknown fields rejected, field docstrings kept."""
+    """Shared configuration: frozen, unknown fields rejected.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    The field docstrings become descriptions only where they are shown: clinicsite.schema
+    reads them for the JSON Schema and docs/reference.md. pydantic's use_attribute_docstrings
+    read every class's source at import, a twelfth of each build's start-up, for text no build shows.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Citation(Record):

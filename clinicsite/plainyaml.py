@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml_rs
 
-from clinicsite.characters import FORBIDDEN
+from clinicsite.characters import FORBIDDEN, holds_forbidden
 
 #: Characters the fast path leaves to PyYAML: all but newline, printable ASCII and the
 #: characters libyaml reads as text (tab, CR, NEL, controls, BOM, noncharacters included).
@@ -79,7 +79,7 @@ def _check(value: Any, depth: int, escapes: bool, max_depth: int) -> None:
     """
     kind = type(value)
     if kind is str:
-        if escapes and not value.isprintable() and FORBIDDEN.search(value):
+        if escapes and not value.isprintable() and holds_forbidden(value):
             raise _NotPlain
     elif value is None:
         pass

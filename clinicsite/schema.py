@@ -8,12 +8,17 @@ rules that only `check` applies.
 
 from __future__ import annotations
 
+import ast
+import functools
+import inspect
+import itertools
 import json
 import re
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 
 from clinicsite.clinic import Policy, SiteInfo
 from clinicsite.fingerprint import SignOff
@@ -28,6 +33,56 @@ CONTENT_KINDS: dict[str, tuple[str, Any]] = {
     **{name.replace(".yaml", ".schema.json"): (f"content/treatments/*/{name}", kind) for name, kind in TREATMENT_SCHEMAS.items()},
     "sign-offs.schema.json": (f"content/treatments/*/{SIGN_OFFS_FILE}", list[SignOff]),
 }
+
+
+@functools.cache
+def _docstrings(module: str) -> dict[str, dict[str, str]]:
+    """Return {class: {field: docstring}} for the top-level classes of a module's source.
+
+    A docstring is the string just under an annotated field, read as pydantic's
+    use_attribute_docstrings reads it (inspect.cleandoc).
+    """
+    found: dict[str, dict[str, str]] = {}
+    for node in ast.parse(inspect.getsource(sys.modules[module])).body:
+        if isinstance(node, ast.ClassDef):
+            found[node.name] = {
+                field.target.id: inspect.cleandoc(doc.value.value)
+                for field, doc in itertools.pairwise(node.body)
+                if isinstance(field, ast.AnnAssign)
+                and isinstance(field.target, ast.Name)
+                and isinstance(doc, ast.Expr)
+                and isinstance(doc.value, ast.Constant)
+                and isinstance(doc.value.value, str)
+            }
+    return found
+
+
+def describe(kind: Any, done: set[type[BaseModel]] | None = None) -> None:
+    """Give the fields of every model inside kind their docstrings as descriptions, and rebuild the models' schemas.
+
+    Only the JSON Schema and docs/reference.md show descriptions, so they are read here, not at
+    import (see clinicsite.model.Record). A field's docstring is the one under it in the class
+    that declares it; a model is rebuilt after the models its fields hold, whose schemas it copies.
+    """
+    done = set() if done is None else done
+    if not (isinstance(kind, type) and issubclass(kind, BaseModel)):
+        for arg in get_args(kind):
+            describe(arg, done)
+        return
+    if kind in done:
+        return
+    done.add(kind)
+    for name, field in kind.model_fields.items():
+        describe(field.annotation, done)
+        owner = next(c for c in kind.__mro__ if name in vars(c).get("__annotations__", {}))
+        if field.description is None:
+            field.description = _docstrings(owner.__module__).get(owner.__name__, {}).get(name)
+    kind.model_rebuild(force=True)
+
+
+_described: set[type[BaseModel]] = set()
+for _glob, _kind in CONTENT_KINDS.values():
+    describe(_kind, _described)
 
 
 def schema_for(kind: Any, title: str) -> dict[str, Any]:

@@ -68,3 +68,15 @@ def test_every_forbidden_character_is_one_isprintable_refuses() -> None:
 
     forbidden = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and FORBIDDEN.match(chr(c))]
     assert len(forbidden) > 100 and not any(c.isprintable() for c in forbidden)
+
+
+def test_holds_forbidden_finds_what_forbidden_finds() -> None:
+    """holds_forbidden answers FORBIDDEN.search faster, by an ASCII path and a BMP class: every code point, in each kind of text."""
+    from clinicsite.characters import FORBIDDEN, holds_forbidden
+
+    for c in (chr(code) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF):
+        assert holds_forbidden(c) == bool(FORBIDDEN.search(c)), hex(ord(c))
+        if c.isascii():  # in ASCII text, and in text whose other characters are beyond ASCII or beyond U+FFFF
+            for text in (f"ab\n{c}\tcd", f"\u00e9{c}", f"{c}\U0001f600"):
+                assert holds_forbidden(text) == bool(FORBIDDEN.search(text)), repr(text)
+    assert holds_forbidden("a block\nof two lines\n") is False and holds_forbidden("\U0001fffe") is True
