@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import errno
+import os
 import re
-from collections.abc import Iterator
+import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from clinicsite.diagnostics import Diagnostic, Location, error
 from clinicsite.documents import Document, decode, parse_yaml
@@ -59,25 +62,30 @@ def display_path(path: Path) -> str:
         return absolute.as_posix()
 
 
-def read_file(path: Path, root: Path, real_folder: bool = False) -> tuple[bytes | None, list[Diagnostic]]:
-    """Return the bytes of one content file, refusing links out of root and huge files.
+def read_file(path: Path, root: Path, real_folder: bool = False, link: bool | None = None) -> tuple[bytes | None, list[Diagnostic]]:
+    """Return the bytes of one content file, refusing links out of root, huge files and what is not a regular file.
 
     real_folder: path's folder is known to lie inside root, so only a link at path itself
     could lead out (one lstat instead of resolving the whole path twice: 12 a treatment).
+    link: whether path is a link, when the caller's listing of its folder says (no lstat then).
     """
-    shown = display_path(path)
     try:
-        if (not real_folder or path.is_symlink()) and not path.resolve().is_relative_to(root.resolve()):
-            return None, [error(Location(shown), "content-outside", "this file links outside the content folder; replace the link with the file itself")]
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            message = f"the file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}; split it or remove content"
-            return None, [error(Location(shown), "yaml-too-large", message)]
-        return path.read_bytes(), []
+        if (not real_folder or (path.is_symlink() if link is None else link)) and not path.resolve().is_relative_to(root.resolve()):
+            message = "this file links outside the content folder; replace the link with the file itself"
+            return None, [error(Location(display_path(path)), "content-outside", message)]
+        # opened before it is measured, without waiting: a file swapped for a pipe meanwhile cannot hang the build
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise OSError(errno.EINVAL, "it is not a regular file")
+            if info.st_size > MAX_FILE_BYTES:
+                message = f"the file is {info.st_size:,} bytes; the limit is {MAX_FILE_BYTES:,}; split it or remove content"
+                return None, [error(Location(display_path(path)), "yaml-too-large", message)]
+            return handle.read(), []
     except (OSError, RuntimeError) as exc:  # RuntimeError: Python 3.11's "Symlink loop"
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "it is a link that leads back to itself"
         message = f"the file cannot be read ({reason}); check its permissions or replace it with the file itself"
-        return None, [error(Location(shown), "content-unreadable", message)]
+        return None, [error(Location(display_path(path)), "content-unreadable", message)]
 
 
 def parse_file(data: bytes, path: Path) -> tuple[Document | None, list[Diagnostic]]:
@@ -96,12 +104,27 @@ def load_file(path: Path, root: Path, real_folder: bool = False) -> tuple[Docume
     return (None, problems) if data is None else parse_file(data, path)
 
 
-def _visible(folder: Path) -> Iterator[Path]:
-    """Yield folder entries, skipping hidden files and editor leftovers (.x, x~, #x#)."""
-    for entry in sorted(folder.iterdir()):
-        name = entry.name
-        if not (name.startswith((".", "#")) or name.endswith("~")):
-            yield entry
+class _Entry(NamedTuple):
+    """One visible entry of a listed folder (os.scandir): a folder; a regular file or a link to one; a link."""
+
+    is_dir: bool
+    is_file: bool
+    is_link: bool
+
+
+def _listing(folder: Path) -> dict[str, _Entry]:
+    """Return folder's visible entries by name, in name order, without a stat per entry where the system says."""
+    found: list[tuple[str, _Entry]] = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith((".", "#")) or entry.name.endswith("~"):  # hidden files, editor leftovers: skipped
+                continue
+            link = entry.is_symlink()
+            try:
+                found.append((entry.name, _Entry(entry.is_dir(), entry.is_file(), link)))
+            except OSError:  # a link to a loop, or to what cannot be reached: neither a folder nor a file
+                found.append((entry.name, _Entry(False, False, link)))
+    return dict(sorted(found))
 
 
 def _unexpected(entry: Path, expected: tuple[str, ...], kind: str) -> Diagnostic:
@@ -136,17 +159,18 @@ class FolderBytes:
         return [*sorted(self.missing), "\0", *(part for name in sorted(self.files) for part in (name, self.files[name]))]
 
 
-def read_folder(folder: Path, root: Path, names: tuple[str, ...], real_folder: bool = False) -> FolderBytes:
-    """Return the named files of folder read once, and what was refused."""
+def read_folder(folder: Path, root: Path, names: tuple[str, ...], real_folder: bool = False, listed: dict[str, _Entry] | None = None) -> FolderBytes:
+    """Return the named files of folder read once, and what was refused; listed: folder's entries, when listed already."""
     files: dict[str, bytes] = {}
     missing: list[str] = []
     problems: list[Diagnostic] = []
     for name in names:
         path = folder / name
-        if not path.is_file():
+        entry = listed.get(name) if listed is not None else None
+        if not (path.is_file() if listed is None else entry is not None and entry.is_file):
             missing.append(name)
             continue
-        data, found = read_file(path, root, real_folder)
+        data, found = read_file(path, root, real_folder, entry.is_link if entry is not None else None)
         problems += found
         if data is not None:
             files[name] = data
@@ -184,11 +208,14 @@ def _parse_named(read: FolderBytes, names: tuple[str, ...], optional: tuple[str,
 
 def read_treatment(folder: Path, root: Path) -> FolderBytes | None:
     """Return one treatment folder's entries and expected files, read once; None when the folder itself is refused."""
-    if not SLUG.fullmatch(folder.name) or not folder.resolve().is_relative_to(root.resolve()):
+    real_root = root.resolve()
+    if not SLUG.fullmatch(folder.name) or not folder.resolve().is_relative_to(real_root):
         return None
-    entries = tuple((e.name, e.is_dir(), e.is_symlink()) for e in _visible(folder))
+    listed = _listing(folder)
+    entries = tuple((name, e.is_dir, e.is_link) for name, e in listed.items())
     # the sign-off record is read (and keyed) with the page's files: it decides whether the page is a draft
-    return dataclasses.replace(read_folder(folder, root, (*TREATMENT_FILES, SIGN_OFFS_FILE), real_folder=True), entries=entries)
+    read = read_folder(folder, real_root, (*TREATMENT_FILES, SIGN_OFFS_FILE), real_folder=True, listed=listed)
+    return dataclasses.replace(read, entries=entries)
 
 
 def load_treatment(folder: Path, root: Path, read: FolderBytes | None = None) -> tuple[TreatmentFiles | None, list[Diagnostic]]:
@@ -218,19 +245,19 @@ def treatment_folders(root: Path) -> tuple[list[Path], list[Diagnostic]]:
         what = "is not a folder" if folder.exists() or folder.is_symlink() else "is missing"
         message = f"'treatments' {what}; it must be a folder holding one folder per treatment (`python build.py new SLUG` makes one)"
         return folders, [error(Location(display_path(folder)), "content-missing-file", message)]
-    for entry in _visible(folder):
-        if entry.is_dir():
-            folders.append(entry)
+    for name, entry in _listing(folder).items():
+        if entry.is_dir:
+            folders.append(folder / name)
         else:
-            message = f"unexpected file '{entry.name}'; each treatment is a folder treatments/<slug>/"
-            problems.append(error(Location(display_path(entry)), "content-unexpected-file", message))
+            message = f"unexpected file '{name}'; each treatment is a folder treatments/<slug>/"
+            problems.append(error(Location(display_path(folder / name)), "content-unexpected-file", message))
     return folders, problems
 
 
 def load_site_files(root: Path) -> tuple[ContentTree, list[Diagnostic]]:
     """Return the site-wide documents (site, sources, policy) with no treatments, and their problems."""
     expected = (*SITE_FILES, *OPTIONAL_SITE_FILES, "treatments")
-    problems = [_unexpected(e, expected, "entries") for e in _visible(root) if e.name not in expected]
+    problems = [_unexpected(root / name, expected, "entries") for name in _listing(root) if name not in expected]
     # a dangling link or a folder named policy.yaml is reported, never skipped: the clinic's rules would vanish
     present = tuple(name for name in OPTIONAL_SITE_FILES if (root / name).exists() or (root / name).is_symlink())
     read = read_folder(root, root, SITE_FILES + present)

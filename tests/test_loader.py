@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 
 from clinicsite.diagnostics import Location
 from clinicsite.documents import MAX_DEPTH
-from clinicsite.loader import MAX_FILE_BYTES, load_content, parse_yaml
+from clinicsite.loader import MAX_FILE_BYTES, load_content, parse_yaml, read_file
 from tests.conftest import run_cli, sign
 from tests.helpers import rules_in
 
@@ -165,3 +166,12 @@ def test_deep_nesting_is_reported_at_the_first_value_past_the_limit(shape: Calla
     # Python's recursion limit: always our rule, at the same place
     _, problems = parse_yaml(shape(levels), "deep.yaml")
     assert [(p.rule, p.location) for p in problems] == [("yaml-too-deep", Location("deep.yaml", *where))]
+
+
+def test_a_pipe_in_a_file_s_place_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    # another process may swap a content file for a pipe after the folder was listed: opening it must not hang
+    pipe = tmp_path / "benefits.yaml"
+    os.mkfifo(pipe)
+    data, problems = read_file(pipe, tmp_path, real_folder=True, link=False)
+    assert data is None and [p.rule for p in problems] == ["content-unreadable"]
+    assert "it is not a regular file" in problems[0].message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -45,14 +46,14 @@ def test_a_policy_file_that_is_not_a_file_is_reported_not_skipped(project: Path,
 def test_an_unreadable_file_is_a_located_error(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # as root every file is readable, so the refusal a normal user meets is made here
     benefits = project / "content/treatments/sample-treatment/benefits.yaml"
-    real_read = Path.read_bytes
+    real_open = os.open
 
-    def read_bytes(path: Path) -> bytes:
-        if path.name == "benefits.yaml":
+    def refusing_open(path: str | os.PathLike[str], flags: int, *args: int) -> int:
+        if os.path.basename(path) == "benefits.yaml":
             raise PermissionError(13, "Permission denied", str(path))
-        return real_read(path)
+        return real_open(path, flags, *args)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "open", refusing_open)
     result = run_cli("check")
     assert result.code == 1 and "internal error" not in result.err
     assert result.lines[0] == (
