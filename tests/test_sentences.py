@@ -33,6 +33,23 @@ TWO_SENTENCES = [
 ]
 
 
+#: Stops and closers ending a text: stripped only where white space follows a stop (the screen must not differ).
+ENDINGS = [
+    ("It helps.", ["It helps."]),
+    ("It helps. ", ["It helps."]),
+    ("It helps.)", ["It helps.)"]),
+    ("It helps.) ", ["It helps.)"]),
+    ("It helps!\u201d\n", ["It helps!\u201d"]),
+    ("Done?* Then go.", ["Done?*", "Then go."]),
+    ("Done\u2026 Then go.\u2019", ["Done\u2026", "Then go.\u2019"]),
+]
+
+
+@pytest.mark.parametrize(("text", "found"), ENDINGS)
+def test_stops_and_closers_at_the_end_are_one_sentence_stripped_only_where_a_space_follows_a_stop(text: str, found: list[str]) -> None:
+    assert sentences(text) == found
+
+
 @pytest.mark.parametrize("text", ONE_SENTENCE)
 def test_abbreviations_decimals_initials_and_quoted_speech_do_not_end_a_sentence(text: str) -> None:
     assert sentences(text) == [text.strip()]
