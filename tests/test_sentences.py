@@ -6,8 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from clinicsite.readability import grade, syllables
+from clinicsite.readability import _WORD, grade, syllables, words
 from clinicsite.sentences import sentences
 from tests.conftest import Result
 
@@ -83,6 +85,32 @@ def test_claim_with_two_sentences_is_an_error_at_its_line(write: Callable[[dict[
 def test_syllables_are_vowel_groups_less_a_silent_ending() -> None:
     # Pyphen's hyphenation counted "people" and "every" as one syllable: grades about 1.5 too low
     assert [syllables(w) for w in ("people", "every", "make", "table", "used", "needed", "free")] == [2, 3, 1, 2, 1, 2, 1]
+
+
+#: Letters, digits, joiners, separators, white space and characters beyond ASCII that are letters, digits or neither.
+_WORDY = "aZ09_ '-\u2019.,;\"()<>&/\\\t\n\x0b\x1c\x00\x7f\u00a0\u2028\u3000\u00e9\u0301\u00b5\u0661\u00b2\u00bd\u4e00\u0410\u201c"
+
+
+@settings(max_examples=500)
+@given(text=st.text(alphabet=st.sampled_from(_WORDY), max_size=30))
+def test_words_are_what_the_word_pattern_finds(text: str) -> None:
+    assert words(text) == _WORD.findall(text)
+
+
+def test_words_keep_inner_apostrophes_and_hyphens() -> None:
+    assert words("the skin's x-ray, don\u2019t -it- a--b caf\u00e9 2.5 \u201cok\u201d") == [
+        "the",
+        "skin's",
+        "x-ray",
+        "don\u2019t",
+        "it",
+        "a",
+        "b",
+        "caf\u00e9",
+        "2",
+        "5",
+        "ok",
+    ]
 
 
 def test_flesch_kincaid_grade_follows_the_formula() -> None:
