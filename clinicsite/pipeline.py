@@ -48,7 +48,7 @@ class Outcome:
 
     diagnostics: tuple[Diagnostic, ...]
     files: tuple[File, ...] = ()
-    """Every file of the site rendered in memory; none from build(), which writes them as they are made."""
+    """Every file of the site rendered in memory; none from a build without a cache, which writes each as it is made."""
     written: WriteResult | None = None
     counts: tuple[int, int] | None = None
     """(treatments, sources) of a site without errors."""
