@@ -34,7 +34,7 @@ from clinicsite.output import Stage, WriteResult, lock
 from clinicsite.readability import SectionGrade, reading_problems, section_grades
 from clinicsite.render import File, Renderer, compile_layouts, make_environment, render_assets, render_page
 from clinicsite.routes import Listing, listing, site_pages, treatment_page
-from clinicsite.runner import run_treatments
+from clinicsite.runner import keep, run_treatments
 from clinicsite.target import refuse_unsafe
 from clinicsite.validate import SiteFacts, cited_sources, placeholder_sign_offs, publish_problems, site_problems, validate_site_files, validate_treatment
 
@@ -205,10 +205,6 @@ def _outcome(site: SiteWide, tree: ContentTree, results: list[TreatmentResult], 
     return dataclasses.replace(valid, diagnostics=sort_diagnostics(problems + found), files=tuple(files))
 
 
-def _kept(result: TreatmentResult) -> TreatmentResult:
-    return result
-
-
 def _writer(stage: Stage) -> Callable[[TreatmentResult], TreatmentResult]:
     """Return what writes each treatment's page into stage as it arrives and keeps the result without the page's bytes.
 
@@ -236,7 +232,7 @@ def _stages(
 ) -> Outcome:
     """Return the outcome of a run; with a stage, each treatment's page is written there as soon as it is made."""
     site, tree, folders, problems, key = _site_wide(content, layouts, today, cache, render, drafts, publish)
-    arrived = _writer(stage) if stage is not None else _kept
+    arrived = _writer(stage) if stage is not None else keep
     memo = cache.results if cache is not None else None
     results = run_treatments(folders, content, lambda folder, read: build_treatment(folder, site, read), memo, key, arrived)
     return _outcome(site, tree, results, problems, cache, key)

@@ -61,11 +61,12 @@ def _work_chunk(items: list[Any]) -> list[Any]:
         gc.enable()
 
 
-def _kept(result: R) -> R:
+def keep(result: R) -> R:
+    """Return result as it came: what run_all keeps of each result unless told otherwise."""
     return result
 
 
-def run_all(work: Callable[[T], R], items: Sequence[T], arrived: Callable[[R], R] = _kept) -> list[R]:
+def run_all(work: Callable[[T], R], items: Sequence[T], arrived: Callable[[R], R] = keep) -> list[R]:
     """Return arrived(work(item)) for each item, in order: in worker processes when there are many and the system can fork.
 
     arrived is called here with each result as it comes, while the workers make the next;
@@ -90,7 +91,7 @@ def run_treatments(
     work: Callable[[Path, FolderBytes | None], R],
     memo: Memo[R] | None = None,
     key: bytes = b"",
-    arrived: Callable[[R], R] = _kept,
+    arrived: Callable[[R], R] = keep,
 ) -> list[R]:
     """Return work(folder, read) for each treatment folder, in order, each new one as arrived returns it (see run_all).
 
