@@ -25,6 +25,8 @@ SITE_FILES = ("site.yaml", "sources.yaml")
 #: Site files that may be left out: without policy.yaml the built-in claims policy applies.
 OPTIONAL_SITE_FILES = ("policy.yaml",)
 MAX_FILE_BYTES = 2 * 1024 * 1024
+#: The files of a treatment folder that are read: the page's, and the sign-off record, which decides whether the page is a draft.
+TREATMENT_READ = (*TREATMENT_FILES, SIGN_OFFS_FILE)
 
 
 @dataclass(frozen=True)
@@ -213,8 +215,7 @@ def read_treatment(folder: Path, root: Path) -> FolderBytes | None:
         return None
     listed = _listing(folder)
     entries = tuple((name, e.is_dir, e.is_link) for name, e in listed.items())
-    # the sign-off record is read (and keyed) with the page's files: it decides whether the page is a draft
-    read = read_folder(folder, real_root, (*TREATMENT_FILES, SIGN_OFFS_FILE), real_folder=True, listed=listed)
+    read = read_folder(folder, real_root, TREATMENT_READ, real_folder=True, listed=listed)
     return dataclasses.replace(read, entries=entries)
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,7 +166,10 @@ def _site_wide(
     if not render:
         problems += compiling
     site = SiteWide(content, facts, render and not any(p.severity == "error" for p in problems), env, layouts, drafts, publish)
-    return site, tree, folders, problems, _shared_key(tree, layouts_key, site) if cache is not None else b""
+    if cache is None:
+        return site, tree, folders, problems, b""
+    key = _shared_key(tree, layouts_key, site)
+    return dataclasses.replace(site, env=cache.renderer(key, env)), tree, folders, problems, key
 
 
 def _render_site_pages(site: SiteWide, listings: tuple[Listing, ...]) -> tuple[File | Diagnostic, tuple[File | Diagnostic, ...]]:
@@ -182,9 +184,7 @@ def _site_files(site: SiteWide, results: list[TreatmentResult], cache: BuildCach
     if cache is None:
         index, tail = _render_site_pages(site, listings)
     else:  # an edit that leaves every listing as it was leaves these pages as they were
-        [(index, tail)] = cache.site_pages.get_or_make(
-            [digest([key, pickle.dumps(listings)])], lambda missing: [_render_site_pages(site, listings) for _ in missing]
-        )
+        index, tail = cache.site_pages(key, listings, lambda: _render_site_pages(site, listings))
     rendered = [index, *(r.page for r in results if r.page is not None), *tail]
     files = [r for r in rendered if isinstance(r, File)]
     assets, refused = render_assets(site.layouts)
@@ -233,7 +233,7 @@ def _stages(
     """Return the outcome of a run; with a stage, each treatment's page is written there as soon as it is made."""
     site, tree, folders, problems, key = _site_wide(content, layouts, today, cache, render, drafts, publish)
     arrived = _writer(stage) if stage is not None else keep
-    memo = cache.results if cache is not None else None
+    memo = (cache.results, cache.reads) if cache is not None else None
     results = run_treatments(folders, content, lambda folder, read: build_treatment(folder, site, read), memo, key, arrived)
     return _outcome(site, tree, results, problems, cache, key)
 

@@ -11,7 +11,8 @@ partials are loaded without a page's context, so their macros see only their arg
 and the environment's globals, and a value's markup is the same on every page.
 
 A Presenter lives for one build (render.Renderer makes it; a parallel build's workers
-each fill their own copy): what it keeps is made from that build's values and goes with it.
+each fill their own copy), or in the preview server while the site-wide inputs it was made
+against are unchanged (cache.BuildCache.renderer): what it keeps is made from those values.
 """
 
 from __future__ import annotations
@@ -119,6 +120,10 @@ class Presenter:
         self.backlinks: dict[Backlink, Markup] = {}
         self.macros: dict[tuple[str, str], Any] = {}
         """Each partial's macros, looked up on first use (a broken partial is then a layout error of the page using it)."""
+
+    def kept(self) -> int:
+        """Return how many values this presenter keeps (the preview server starts a new one past a bound)."""
+        return len(self.sources) + len(self.marks) + len(self.claim_marks) + len(self.backlinks)
 
     def _macro(self, partial: str, name: str) -> Any:
         found = self.macros.get((partial, name))

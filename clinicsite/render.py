@@ -89,8 +89,9 @@ def make_environment(layouts: Path) -> jinja2.Environment:
 class Renderer:
     """One build's rendering: the environment (a preview server keeps it while layouts/ is unchanged) and this build's presentation.
 
-    Made anew for every build, so what the presentation step keeps (each source's entry,
-    each mark) is of this build's values and goes with it.
+    Made anew for every build, or kept by a preview server while the site-wide inputs are
+    unchanged, so what the presentation step keeps (each source's entry, each mark) is of
+    those values.
     """
 
     def __init__(self, env: jinja2.Environment) -> None:

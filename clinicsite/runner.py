@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from clinicsite.cache import Memo, digest
-from clinicsite.loader import FolderBytes, read_treatment
+from clinicsite.cache import FolderReads, Memo, digest
+from clinicsite.loader import FolderBytes
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -89,19 +89,23 @@ def run_treatments(
     folders: list[Path],
     root: Path,
     work: Callable[[Path, FolderBytes | None], R],
-    memo: Memo[R] | None = None,
+    memo: tuple[Memo[R], FolderReads] | None = None,
     key: bytes = b"",
     arrived: Callable[[R], R] = keep,
 ) -> list[R]:
     """Return work(folder, read) for each treatment folder, in order, each new one as arrived returns it (see run_all).
 
-    With a memo (the preview server's), a folder's result is taken from the last build when
-    nothing it is made from changed: key hashes the site-wide inputs, and each folder is
-    read first so its result is remembered under the hash of the very bytes parsed (read
-    is passed to work). Without one, read is None and work reads the folder itself.
+    With a memo (the preview server's results and folder reads), a folder's result is taken
+    from the last build when nothing it is made from changed: key hashes the site-wide
+    inputs, and each folder is read first (or taken as read, while unchanged on disk) so
+    its result is remembered under the hash of the very bytes parsed (read is passed to
+    work). Without one, read is None and work reads the folder itself.
     """
     if memo is None:
         return run_all(lambda folder: work(folder, None), folders, arrived)
-    reads = [read_treatment(folder, root) for folder in folders]
-    keys = [digest([key, *parts]) if read is not None and (parts := read.key_parts()) is not None else None for read in reads]
-    return memo.get_or_make(keys, lambda missing: run_all(lambda i: work(folders[i], reads[i]), missing, arrived))
+    results, reads = memo
+    real_root = str(root.resolve())
+    made = [reads.read(folder, root, real_root) for folder in folders]
+    reads.forget_unused()
+    keys = [digest([key, hashed]) if hashed is not None else None for _, hashed in made]
+    return results.get_or_make(keys, lambda missing: run_all(lambda i: work(folders[i], made[i][0]), missing, arrived))

@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 
 from bench.generate import generate
+from clinicsite import cache as cache_module
 from clinicsite import loader, pipeline, runner
 from clinicsite.cache import BuildCache
 from clinicsite.diagnostics import format_text
+from clinicsite.render import Renderer, make_environment
 from tests.conftest import TODAY
 from tests.helpers import snapshot
 
@@ -142,3 +144,68 @@ def test_a_treatment_saved_during_a_rebuild_and_saved_back_never_leaves_its_page
     benefits.write_text(original.replace("In cohort", "First: in cohort", 1))  # saved back, as it was when hashed
     _same_as_fresh(content, pipeline.DEFAULT_LAYOUTS, out, cache, tmp_path)
     assert b"First: in cohort" in (out / PAGE).read_bytes() and b"Saved mid-build" not in (out / PAGE).read_bytes()
+
+
+def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Return the list each folder the preview's cache reads from disk is appended to (by name)."""
+    reads: list[str] = []
+    real = cache_module.read_treatment
+
+    def counted(folder: Path, root: Path) -> Any:
+        reads.append(folder.name)
+        return real(folder, root)
+
+    monkeypatch.setattr(cache_module, "read_treatment", counted)
+    return reads
+
+
+def _touch(path: Path, seconds: int) -> None:
+    """Give path a modification time of its own, so a change is never hidden in one tick of the file system's clock."""
+    os.utime(path, ns=(seconds * 10**9, seconds * 10**9))
+
+
+def test_a_rebuild_reads_only_the_folders_changed_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    content = generate(tmp_path, 3, TODAY)
+    monkeypatch.setattr(cache_module, "SETTLED_NS", -(10**18))  # every folder counts as long settled: the reuse is what is tested
+    reads, out, cache = _counting_reads(monkeypatch), tmp_path / "site", BuildCache()
+    pipeline.build(content, out, today=TODAY, cache=cache, drafts=True)
+    assert sorted(reads) == ["treatment-0001", "treatment-0002", "treatment-0003"]
+    reads.clear()
+    pipeline.build(content, out, today=TODAY, cache=cache, drafts=True)
+    assert reads == []  # nothing changed on disk: nothing read
+    benefits = content / "treatments/treatment-0002/benefits.yaml"
+    _edit(benefits, 'text: "', 'text: "Again, ')
+    _touch(benefits, 1_000_000)
+    _same_as_fresh(content, pipeline.DEFAULT_LAYOUTS, out, cache, tmp_path)
+    assert reads == ["treatment-0002"]
+    reads.clear()
+    stat = benefits.stat()
+    _edit(benefits, 'text: "Again, ', 'text: "Later, ')  # the same size, its old modification time put back: the change time still tells
+    os.utime(benefits, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    _same_as_fresh(content, pipeline.DEFAULT_LAYOUTS, out, cache, tmp_path)
+    assert reads == ["treatment-0002"] and b"Later, " in (out / PAGE).read_bytes()
+    reads.clear()
+    folder = content / "treatments/treatment-0001"
+    (folder / "notes.yaml").write_text("a: b\n")  # a file added: the folder's own times change
+    _touch(folder, 2_000_000)
+    outcome = pipeline.build(content, out, today=TODAY, cache=cache, drafts=True)
+    assert reads == ["treatment-0001"] and [d.rule for d in outcome.diagnostics if d.severity == "error"] == ["content-unexpected-file"]
+
+
+def test_a_folder_changed_in_the_last_seconds_is_read_at_every_rebuild(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file saved twice within one tick of the file system's clock can look the same both times: a folder that recent is never trusted."""
+    content = generate(tmp_path, 2, TODAY)  # written just now
+    reads, out, cache = _counting_reads(monkeypatch), tmp_path / "site", BuildCache()
+    for _ in range(3):
+        pipeline.build(content, out, today=TODAY, cache=cache, drafts=True)
+    assert sorted(reads) == ["treatment-0001"] * 3 + ["treatment-0002"] * 3
+
+
+def test_a_kept_renderer_is_one_made_against_the_same_site_wide_inputs_and_not_too_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = BuildCache()
+    first, second, third = (Renderer(make_environment(pipeline.DEFAULT_LAYOUTS)) for _ in range(3))
+    assert cache.renderer(b"site A", first) is first
+    assert cache.renderer(b"site A", second) is first  # the same inputs: its presented values still hold
+    assert cache.renderer(b"site B", second) is second  # sources.yaml, site.yaml, layouts or the date changed
+    monkeypatch.setattr(cache_module, "MAX_PRESENTED", -1)
+    assert cache.renderer(b"site B", third) is third  # past the bound: a new one
