@@ -8,8 +8,10 @@ be found. Only results used by the last build are kept, so memory stays bounded.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import os
+import stat
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -17,9 +19,12 @@ from typing import Any, Generic, TypeVar
 
 import jinja2
 
+from clinicsite.diagnostics import Diagnostic
+from clinicsite.evidence import today as real_today
 from clinicsite.incremental import LastWrite
-from clinicsite.loader import TREATMENT_READ, FolderBytes, read_treatment
+from clinicsite.loader import OPTIONAL_SITE_FILES, SITE_FILES, TREATMENT_READ, ContentTree, FolderBytes, load_site_files, read_treatment
 from clinicsite.render import Renderer
+from clinicsite.validate import SiteFacts, validate_site_files
 
 T = TypeVar("T")
 
@@ -78,6 +83,8 @@ class Memo(Generic[T]):
         return [value for value in found if value is not None]
 
 
+#: A treatment folder as read (None when the folder itself is refused) and the hash of its key parts (None when it has none).
+FolderRead = tuple[FolderBytes | None, bytes | None]
 #: How a path looks on disk without following a link at it: type, device, inode, size, modification and change times; None when absent.
 Look = tuple[int, int, int, int, int, int] | None
 #: A folder whose newest change is less recent than this before it is read may change again within
@@ -97,43 +104,76 @@ def _look(path: str) -> Look:
 
 
 def _settled(looks: tuple[Look, ...], before_ns: int) -> bool:
-    return all(look is None or max(look[4], look[5]) < before_ns - SETTLED_NS for look in looks)
+    """Return True when no path is a link (whose target could change unseen) and none changed in the SETTLED_NS before before_ns."""
+    return all(look is None or (not stat.S_ISLNK(look[0]) and max(look[4], look[5]) < before_ns - SETTLED_NS) for look in looks)
 
 
-class FolderReads:
-    """Each treatment folder as the last build read it, and the hash of its bytes: taken again while nothing in it changed.
+class Unchanged(Generic[T]):
+    """Values made from files, taken again while those files look on disk as they did just before they were read.
 
-    A rebuild after one saved file would otherwise read and hash every file of a thousand
-    folders. A folder is taken from here only when it and each file a build reads from it
-    look on disk as they did just before they were read (lstat: an added, removed, renamed
-    or rewritten file changes its folder's or its own change time), and only when none had
-    changed in the SETTLED_NS before: a file saved again within the clock tick of its last
-    change could keep its look, so such a folder is read afresh. A folder holding links, or
-    a file refused while reading, is read every time. Only folders of the last build are kept.
+    A rebuild after one saved file would otherwise read, hash and parse every file of a
+    thousand folders again. A value is taken from here only when each of its paths looks
+    the same (lstat: an added, removed, renamed or rewritten file changes its folder's or
+    its own change time), and only when none had changed in the SETTLED_NS before it was
+    read: a file saved again within the clock tick of its last change could keep its look,
+    so such a value is made afresh. A link is never trusted: its target could change while
+    the link looks the same. Only values of the last build are kept.
     """
 
     def __init__(self) -> None:
-        self._kept: Memo[tuple[tuple[Look, ...], FolderBytes | None, bytes | None]] = Memo()
+        self._kept: Memo[tuple[tuple[Look, ...], T]] = Memo()
 
-    def read(self, folder: Path, root: Path, real_root: str) -> tuple[FolderBytes | None, bytes | None]:
-        """Return read_treatment(folder, root) and the hash of its key_parts (None when it has none); real_root: root resolved."""
-        where = f"{folder}/"
-        looks = (_look(where), *(_look(where + name) for name in TREATMENT_READ))
-        key = digest([where, real_root])
+    def get_or_read(self, key: bytes, paths: Iterable[str], read: Callable[[], tuple[T, bool]]) -> T:
+        """Return the value kept under key while paths are unchanged, else read()'s value, kept when read() says it may be."""
+        looks = tuple(map(_look, paths))
         kept = self._kept.get(key)
         if kept is not None and kept[0] == looks:
-            return kept[1], kept[2]
+            return kept[1]
         before = time.time_ns()
-        read = read_treatment(folder, root)
-        parts = read.key_parts() if read is not None else None
-        hashed = digest(parts) if parts is not None else None
-        if hashed is not None and looks[0] is not None and _settled(looks, before):
-            self._kept.put(key, (looks, read, hashed))
-        return read, hashed
+        value, trusted = read()
+        if trusted and looks[0] is not None and _settled(looks, before):
+            self._kept.put(key, (looks, value))
+        return value
 
     def forget_unused(self) -> None:
-        """Drop the folders the last build did not read."""
+        """Drop the values the last build did not ask for."""
         self._kept.forget_unused()
+
+
+def read_unless_unchanged(reads: Unchanged[FolderRead], folder: Path, root: Path, real_root: str) -> FolderRead:
+    """Return read_treatment(folder, root) and the hash of its key_parts (None when it has none), or both as last read (see Unchanged).
+
+    real_root: root resolved. A folder holding links, or a file refused while reading, is read every time.
+    """
+
+    def read() -> tuple[FolderRead, bool]:
+        made = read_treatment(folder, root)
+        parts = made.key_parts() if made is not None else None
+        return (made, digest(parts) if parts is not None else None), parts is not None
+
+    where = f"{folder}/"
+    return reads.get_or_read(digest([where, real_root]), (where, *(where + name for name in TREATMENT_READ)), read)
+
+
+#: The site-wide files loaded and validated, and their problems.
+SiteFiles = tuple[ContentTree, SiteFacts, list[Diagnostic]]
+
+
+def site_files(content: Path, today: datetime.date | None, kept: Unchanged[SiteFiles] | None = None) -> SiteFiles:
+    """Return content's site-wide files loaded and validated as of today, and their problems; with kept, as last made while unchanged (see Unchanged)."""
+
+    def made() -> tuple[SiteFiles, bool]:
+        tree, problems = load_site_files(content)
+        facts, found = validate_site_files(tree, today)
+        return (tree, facts, problems + found), tree.read is not None and tree.read.key_parts() is not None
+
+    if kept is None:
+        return made()[0]
+    where = f"{content}/"
+    key = digest([where, os.getcwd(), (today or real_today()).isoformat()])
+    tree, facts, problems = kept.get_or_read(key, (where, *(where + name for name in (*SITE_FILES, *OPTIONAL_SITE_FILES))), made)
+    kept.forget_unused()
+    return tree, facts, list(problems)  # a copy: the caller adds to it
 
 
 class BuildCache:
@@ -142,8 +182,10 @@ class BuildCache:
     def __init__(self) -> None:
         self.results: Memo[Any] = Memo()
         """Each treatment's result, by a hash of all its inputs."""
-        self.reads = FolderReads()
+        self.reads: Unchanged[FolderRead] = Unchanged()
         """Each treatment folder's bytes as last read, while the folder is unchanged on disk."""
+        self.site: Unchanged[SiteFiles] = Unchanged()
+        """The site-wide files loaded and validated, while they are unchanged on disk."""
         self._site_pages: tuple[bytes, tuple[Any, ...], Any] | None = None
         """The last index, 404, sitemap and robots, with the site-wide inputs' hash and the listings they were made from."""
         self.environments: Memo[jinja2.Environment] = Memo()

@@ -23,19 +23,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from clinicsite.cache import BuildCache, digest, tree_digest
+from clinicsite.cache import BuildCache, digest, site_files, tree_digest
 from clinicsite.citations import cite_treatment
 from clinicsite.clinic import SiteInfo
 from clinicsite.diagnostics import Diagnostic, sort_diagnostics
 from clinicsite.incremental import rewrite_site
-from clinicsite.loader import ContentTree, FolderBytes, load_site_files, load_treatment, treatment_folders
+from clinicsite.loader import ContentTree, FolderBytes, load_treatment, treatment_folders
 from clinicsite.output import Stage, WriteResult, lock
 from clinicsite.readability import SectionGrade, reading_problems, section_grades
 from clinicsite.render import File, Renderer, compile_layouts, make_environment, render_assets, render_page
 from clinicsite.routes import Listing, listing, site_pages, treatment_page
 from clinicsite.runner import keep, run_treatments
 from clinicsite.target import refuse_unsafe
-from clinicsite.validate import SiteFacts, cited_sources, placeholder_sign_offs, publish_problems, site_problems, validate_site_files, validate_treatment
+from clinicsite.validate import SiteFacts, cited_sources, placeholder_sign_offs, publish_problems, site_problems, validate_treatment
 
 #: The layouts shipped with the project, used unless --layouts names others.
 DEFAULT_LAYOUTS = Path(__file__).resolve().parent.parent / "layouts"
@@ -154,9 +154,8 @@ def _site_wide(
     content: Path, layouts: Path, today: datetime.date | None, cache: BuildCache | None, render: bool, drafts: bool, publish: bool
 ) -> tuple[SiteWide, ContentTree, list[Path], list[Diagnostic], bytes]:
     """Return what every treatment is made against, the site-wide files, the treatment folders, their problems and the cache key."""
-    tree, problems = load_site_files(content)
-    facts, found = validate_site_files(tree, today)
-    problems += found + (publish_problems(tree, facts) if publish else [])
+    tree, facts, problems = site_files(content, today, cache.site if cache is not None else None)
+    problems += publish_problems(tree, facts) if publish else []
     folders, found = treatment_folders(content)
     problems += found
     env, layouts_key = _environment(layouts, cache)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from clinicsite.cache import FolderReads, Memo, digest
+from clinicsite.cache import FolderRead, Memo, Unchanged, digest, read_unless_unchanged
 from clinicsite.loader import FolderBytes
 
 T = TypeVar("T")
@@ -89,7 +89,7 @@ def run_treatments(
     folders: list[Path],
     root: Path,
     work: Callable[[Path, FolderBytes | None], R],
-    memo: tuple[Memo[R], FolderReads] | None = None,
+    memo: tuple[Memo[R], Unchanged[FolderRead]] | None = None,
     key: bytes = b"",
     arrived: Callable[[R], R] = keep,
 ) -> list[R]:
@@ -105,7 +105,7 @@ def run_treatments(
         return run_all(lambda folder: work(folder, None), folders, arrived)
     results, reads = memo
     real_root = str(root.resolve())
-    made = [reads.read(folder, root, real_root) for folder in folders]
+    made = [read_unless_unchanged(reads, folder, root, real_root) for folder in folders]
     reads.forget_unused()
     keys = [digest([key, hashed]) if hashed is not None else None for _, hashed in made]
     return results.get_or_make(keys, lambda missing: run_all(lambda i: work(folders[i], made[i][0]), missing, arrived))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import shutil
 from pathlib import Path
@@ -209,3 +210,28 @@ def test_a_kept_renderer_is_one_made_against_the_same_site_wide_inputs_and_not_t
     assert cache.renderer(b"site B", second) is second  # sources.yaml, site.yaml, layouts or the date changed
     monkeypatch.setattr(cache_module, "MAX_PRESENTED", -1)
     assert cache.renderer(b"site B", third) is third  # past the bound: a new one
+
+
+def test_site_files_unchanged_on_disk_are_not_parsed_again_and_a_linked_one_always_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    content = generate(tmp_path, 2, TODAY)
+    monkeypatch.setattr(cache_module, "SETTLED_NS", -(10**18))  # as long settled: the reuse is what is tested
+    loads: list[Path] = []
+    real = cache_module.load_site_files
+    monkeypatch.setattr(cache_module, "load_site_files", lambda root: loads.append(root) or real(root))
+    out, cache = tmp_path / "site", BuildCache()
+    for _ in range(2):
+        pipeline.build(content, out, today=TODAY, cache=cache, drafts=True)
+    assert len(loads) == 1
+    sources = content / "sources.yaml"
+    _edit(sources, "title: Source number 1 ", "title: Source number one ")
+    _touch(sources, 1_000_000)
+    _same_as_fresh(content, pipeline.DEFAULT_LAYOUTS, out, cache, tmp_path)
+    assert len(loads) == 3 and b"Source number one " in (out / PAGE).read_bytes()  # the rebuild's and the fresh build's
+    assert pipeline.build(content, out, today=datetime.date(2027, 6, 1), cache=cache, drafts=True) is not None
+    assert len(loads) == 4  # another day: review dates and source dates are judged again
+    site = content / "site.yaml"
+    site.rename(content / ".site.yaml")  # hidden: the loader passes over it
+    site.symlink_to(".site.yaml")  # a link inside the content: its target can change while the link looks the same
+    for _ in range(2):
+        assert not pipeline.build(content, out, today=TODAY, cache=cache, drafts=True).errors
+    assert len(loads) == 6
