@@ -7,7 +7,8 @@ checkout to compare against first (e.g. a `git worktree add /tmp/before HEAD~3`)
     .venv/bin/python -m bench.compare bench/out/n1000/content /tmp/before . --runs 5
 
 Each build runs `python build.py build` (or `check`, with --command check) in that checkout
-(its own package comes first on the path) into a folder of its own; the medians are printed
+(its own package comes first on the path) into a folder of its own, removed before each build
+(untimed, as bench.run does for both tools: the build is timed, not deleting the last site); the medians are printed
 with their ratio to the first. When the content format changed between the checkouts, give
 --generate N instead of a content folder: each checkout then builds the synthetic site of N
 treatments that its own bench.generate writes (the same site, each in its own format):
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import datetime
+import shutil
 import statistics
 import subprocess
 import sys
@@ -52,7 +54,9 @@ def main() -> None:
         contents = [_content(args, checkout, Path(scratch) / f"content-{k}", today) for k, checkout in enumerate(checkouts)]
         for _ in range(args.runs):
             for k, checkout in enumerate(checkouts):
-                out = ["--out", str(Path(scratch) / f"site-{k}")] if args.command == "build" else []
+                site = Path(scratch) / f"site-{k}"
+                shutil.rmtree(site, ignore_errors=True)  # untimed: every build starts with no site, as in bench.run
+                out = ["--out", str(site)] if args.command == "build" else []
                 command = [sys.executable, str(checkout / "build.py"), args.command, "--content", str(contents[k]), "--today", today, *out]
                 times[k].append(measure(command)[0])
     first = statistics.median(times[0])
