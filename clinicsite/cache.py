@@ -152,7 +152,7 @@ def read_unless_unchanged(reads: Unchanged[FolderRead], folder: Path, root: Path
         return (made, digest(parts) if parts is not None else None), parts is not None
 
     where = f"{folder}/"
-    return reads.get_or_read(digest([where, real_root]), (where, *(where + name for name in TREATMENT_READ)), read)
+    return reads.get_or_read(f"{where}\0{real_root}".encode(), (where, *(where + name for name in TREATMENT_READ)), read)
 
 
 #: The site-wide files loaded and validated, and their problems.

@@ -10,6 +10,7 @@ on disk (its stamp), so a file changed behind the server's back is written afres
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -35,25 +36,26 @@ class LastWrite:
     """The replaced site, kept beside out to become the next stage, and what it holds."""
 
 
-def _stamp(path: Path) -> Stamp:
-    status = path.stat()
+def _stamp(path: str | Path) -> Stamp:
+    status = os.stat(path)
     return status.st_ino, status.st_size, status.st_mtime_ns
 
 
-def _still_as_written(path: Path, stamp: Stamp) -> bool:
+def _still_as_written(path: str | Path, stamp: Stamp) -> bool:
     try:
         return _stamp(path) == stamp
     except OSError:
         return False
 
 
-def _link_from_out(file: File, target: Path, out: Path, last: LastWrite | None) -> bool:
+def _link_from_out(file: File, target: str, out: Path, last: LastWrite | None) -> bool:
     """Link target to out's copy of file when the last write left exactly these bytes there."""
     before = last.written.get(file.path) if last else None
-    if before is None or before[0] != file.content or not _still_as_written(out / file.path, before[1]):
+    source = f"{out}/{file.path}"
+    if before is None or before[0] != file.content or not _still_as_written(source, before[1]):
         return False
     try:
-        os.link(out / file.path, target)
+        os.link(source, target)
     except OSError:
         return False
     return True
@@ -67,20 +69,22 @@ def _update(files: tuple[File, ...], stage: Path, out: Path, last: LastWrite | N
     """
     total = 0
     written: Written = {}
-    folders = {stage}
+    folders = {str(stage)}
     for file in sorted(files, key=lambda f: f.path):
         refuse_outside(file)
-        target = stage / file.path
+        target = f"{stage}/{file.path}"  # strings, not paths: a rebuild passes over every file of the site
         total += len(file.content)
         before = in_stage.pop(file.path, None)
         if before is not None and before[0] == file.content and _still_as_written(target, before[1]):
             written[file.path] = before
             continue
         if before is not None:
-            target.unlink(missing_ok=True)
-        if target.parent not in folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            folders.add(target.parent)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(target)
+        parent = os.path.dirname(target)
+        if parent not in folders:
+            os.makedirs(parent, exist_ok=True)
+            folders.add(parent)
         if not _link_from_out(file, target, out, last):
             with open(target, "xb") as handle:
                 handle.write(file.content)

@@ -17,7 +17,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 try:
     import fcntl
@@ -87,9 +87,13 @@ def recover(out: Path, keep: Path | None = None) -> None:
 
 
 def inside(path: str) -> bool:
-    """Return True when path stays inside the folder it is written to (a stage holds no links)."""
-    parts = PurePosixPath(path).parts
-    return bool(parts) and not PurePosixPath(path).is_absolute() and ".." not in parts
+    """Return True when path stays inside the folder it is written to (a stage holds no links).
+
+    PurePosixPath's reading of the path (empty and '.' parts dropped), without making two
+    path objects a file: a build writes a thousand.
+    """
+    parts = [part for part in path.split("/") if part and part != "."]
+    return bool(parts) and not path.startswith("/") and ".." not in parts
 
 
 def refuse_outside(file: File) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from clinicsite import output
-from clinicsite.output import OutputError, recover, write_site
+from clinicsite.output import OutputError, inside, recover, write_site
 from clinicsite.render import CSP, File, hashed_name
 from clinicsite.target import MARKER, MARKER_TEXT
 from tests.conftest import PROJECT, run_cli
@@ -78,6 +78,17 @@ def test_file_paths_cannot_escape_the_output_folder(tmp_path: Path) -> None:
         write_site((File("../escaped.html", b"x"),), tmp_path / "site")
     assert not (tmp_path / "escaped.html").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "stays"),
+    [
+        *[("index.html", True), ("a/./b.html", True), ("a//b.html", True), ("./a.html", True), ("..x/a.html", True)],
+        *[("", False), (".", False), ("./", False), ("/a.html", False), ("//a.html", False), ("a/../b.html", False), ("..", False), ("a/..", False)],
+    ],
+)
+def test_a_path_inside_the_output_folder_is_one_without_a_root_or_a_parent_step(path: str, stays: bool) -> None:
+    assert inside(path) is stays
 
 
 def test_swap_is_atomic_here_and_falls_back_where_it_cannot_be(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
