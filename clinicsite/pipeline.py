@@ -159,11 +159,8 @@ def _site_wide(
     folders, found = treatment_folders(content)
     problems += found
     env, layouts_key = _environment(layouts, cache)
-    # compiled once, here: forked workers inherit the compiled layouts instead of each compiling
-    # them again; a render reports a broken layout at each page that uses it (render_page)
-    compiling = compile_layouts(env, layouts)
-    if not render:
-        problems += compiling
+    if render:  # compiled once, here: forked workers inherit the compiled layouts instead of each compiling
+        compile_layouts(env, layouts)  # them again; a render reports a broken layout at each page that uses it
     site = SiteWide(content, facts, render and not any(p.severity == "error" for p in problems), env, layouts, drafts, publish)
     if cache is None:
         return site, tree, folders, problems, b""
@@ -233,7 +230,9 @@ def _stages(
     site, tree, folders, problems, key = _site_wide(content, layouts, today, cache, render, drafts, publish)
     arrived = _writer(stage) if stage is not None else keep
     memo = (cache.results, cache.reads) if cache is not None else None
-    results = run_treatments(folders, content, lambda folder, read: build_treatment(folder, site, read), memo, key, arrived)
+    # check reports the layouts' syntax errors: found here while the workers check the treatments
+    meanwhile = None if render else lambda: problems.extend(compile_layouts(site.env, layouts))
+    results = run_treatments(folders, content, lambda folder, read: build_treatment(folder, site, read), memo, key, arrived, meanwhile)
     return _outcome(site, tree, results, problems, cache, key)
 
 

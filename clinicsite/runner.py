@@ -66,13 +66,16 @@ def keep(result: R) -> R:
     return result
 
 
-def run_all(work: Callable[[T], R], items: Sequence[T], arrived: Callable[[R], R] = keep) -> list[R]:
+def run_all(work: Callable[[T], R], items: Sequence[T], arrived: Callable[[R], R] = keep, meanwhile: Callable[[], None] | None = None) -> list[R]:
     """Return arrived(work(item)) for each item, in order: in worker processes when there are many and the system can fork.
 
     arrived is called here with each result as it comes, while the workers make the next;
     what it returns is kept (a build writes a page and keeps its result without the bytes).
+    meanwhile, when given, is called once here while the workers start on the items (first, when there are none).
     """
     if not parallel(len(items)):
+        if meanwhile is not None:
+            meanwhile()
         return [arrived(work(item)) for item in items]
     # What the workers inherit is never garbage: freezing it spares their collector from
     # scanning it, and their memory pages from being copied to do so.
@@ -80,7 +83,10 @@ def run_all(work: Callable[[T], R], items: Sequence[T], arrived: Callable[[R], R
     try:
         with multiprocessing.get_context("fork").Pool(workers(), initializer=_adopt, initargs=(work,)) as pool:
             chunks = [list(items[i : i + CHUNK]) for i in range(0, len(items), CHUNK)]
-            return [arrived(result) for chunk in pool.imap(_work_chunk, chunks) for result in chunk]
+            made = pool.imap(_work_chunk, chunks)
+            if meanwhile is not None:
+                meanwhile()
+            return [arrived(result) for chunk in made for result in chunk]
     finally:
         gc.unfreeze()
 
@@ -92,6 +98,7 @@ def run_treatments(
     memo: tuple[Memo[R], Unchanged[FolderRead]] | None = None,
     key: bytes = b"",
     arrived: Callable[[R], R] = keep,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[R]:
     """Return work(folder, read) for each treatment folder, in order, each new one as arrived returns it (see run_all).
 
@@ -99,10 +106,12 @@ def run_treatments(
     from the last build when nothing it is made from changed: key hashes the site-wide
     inputs, and each folder is read first (or taken as read, while unchanged on disk) so
     its result is remembered under the hash of the very bytes parsed (read is passed to
-    work). Without one, read is None and work reads the folder itself.
+    work). Without one, read is None and work reads the folder itself. meanwhile: as for run_all.
     """
     if memo is None:
-        return run_all(lambda folder: work(folder, None), folders, arrived)
+        return run_all(lambda folder: work(folder, None), folders, arrived, meanwhile)
+    if meanwhile is not None:
+        meanwhile()
     results, reads = memo
     real_root = str(root.resolve())
     made = [read_unless_unchanged(reads, folder, root, real_root) for folder in folders]

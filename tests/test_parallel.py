@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from bench.generate import generate
 from clinicsite import pipeline, runner
 from clinicsite.diagnostics import format_text
+from clinicsite.loader import display_path
 from tests.conftest import TODAY, sign
 from tests.helpers import rule_ids, snapshot
 
@@ -96,3 +98,16 @@ def test_a_parallel_build_writes_the_serial_tree_and_a_failed_one_leaves_it(tmp_
     assert failed.errors and failed.written is None
     assert snapshot(tmp_path / "site") == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "serial", "site"]  # no stage left behind
+
+
+def test_check_finds_a_broken_layout_while_the_workers_check_the_treatments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    content = generate(tmp_path, 25, TODAY)
+    layouts = tmp_path / "layouts"
+    shutil.copytree(pipeline.DEFAULT_LAYOUTS, layouts)
+    (layouts / "404.html").write_text("{% if %}\n")
+    found = []
+    for parallel in (False, True):
+        _ways(monkeypatch, parallel)
+        outcome = pipeline.check(content, layouts, today=TODAY)
+        found.append([format_text(d) for d in outcome.diagnostics if d.rule == "layout-error"])
+    assert found[0] == found[1] and len(found[0]) == 1 and found[0][0].startswith(f"{display_path(layouts / '404.html')}:1")
