@@ -29,7 +29,7 @@ from clinicsite.clinic import SiteInfo
 from clinicsite.markup import render_inline
 from clinicsite.model import Source, Treatment
 from clinicsite.routes import ReviewBox
-from clinicsite.structured import ShownText, description, source_data, treatment_json_ld
+from clinicsite.structured import ShownText, description, source_json, treatment_json_ld
 
 
 class ShownClaim(NamedTuple):
@@ -78,8 +78,8 @@ class ShownTreatment:
     references: tuple[ShownReference, ...]
     description: str
     """The meta description, from the summary (see structured.description)."""
-    json_ld: dict[str, Any]
-    """The page's structured data (see structured.treatment_json_ld)."""
+    json_ld: Markup
+    """The page's structured data as JSON text safe in its script element (see structured.treatment_json_ld)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +112,8 @@ class Presenter:
 
     def __init__(self, env: jinja2.Environment) -> None:
         self.env = env
-        self.sources: dict[str, tuple[Markup, dict[str, Any]]] = {}
-        """Each source's reference entry and structured data, by id (one build has one sources.yaml)."""
+        self.sources: dict[str, tuple[Markup, str]] = {}
+        """Each source's reference entry and structured data (its JSON text), by id (one build has one sources.yaml)."""
         self.marks: dict[tuple[Run, str | None, str], Markup] = {}
         self.claim_marks: dict[tuple[tuple[Run, ...], str | None, str], Markup] = {}
         self.backlinks: dict[Backlink, Markup] = {}
@@ -148,11 +148,11 @@ class Presenter:
         duration = self.claims((record.duration,))[0] if record.duration else None
         return ShownRecord(record.id, record.heading, self.claims(record.claims), duration, self.claims(record.seek_help))
 
-    def source(self, source: Source) -> tuple[Markup, dict[str, Any]]:
-        """Return a source's reference entry and structured data, made on first use in the build."""
+    def source(self, source: Source) -> tuple[Markup, str]:
+        """Return a source's reference entry and structured data (its JSON text), made on first use in the build."""
         found = self.sources.get(source.id)
         if found is None:
-            found = self.sources[source.id] = (self._macro("partials/reference.html", "entry")(source), source_data(source))
+            found = self.sources[source.id] = (self._macro("partials/reference.html", "entry")(source), source_json(source))
         return found
 
     def backlink(self, link: Backlink) -> Markup:

@@ -183,6 +183,7 @@ def test_treatment_structured_data(project: Path) -> None:
     html = (project / "site/treatments/sample-treatment/index.html").read_text()
     blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.DOTALL)
     assert len(blocks) == 1
+    assert blocks[0] == json_script(json.loads(blocks[0]))  # each citation's text made apart, the bytes of the whole graph's
     web_page, faq_page, clinic = json.loads(blocks[0])["@graph"]
     assert web_page["@type"] == "MedicalWebPage"
     assert web_page["lastReviewed"] == web_page["dateModified"] == "2026-01-31"
