@@ -33,7 +33,10 @@ from clinicsite.structured import ShownText, description, source_json, treatment
 
 
 class ShownClaim(NamedTuple):
-    """A claim as its page shows it. (A named tuple: a page has a hundred, and one is quicker to make than a frozen dataclass.)"""
+    """A claim as its page shows it. (A named tuple: a page has a hundred, and one is quicker to make than a frozen dataclass.)
+
+    partials/claims.html takes a claim's fields in this order ({% for anchor, html, marks in cs %}).
+    """
 
     anchor: str
     html: Markup
@@ -54,7 +57,10 @@ class ShownRecord:
 
 
 class ShownReference(NamedTuple):
-    """An entry of a page's reference list. (A named tuple, as ShownClaim: a page has two hundred.)"""
+    """An entry of a page's reference list. (A named tuple, as ShownClaim: a page has two hundred.)
+
+    treatment.html takes a reference's fields in this order ({% for number, entry, first, rest, more in page.references %}).
+    """
 
     number: int
     entry: Markup
