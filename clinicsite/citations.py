@@ -84,9 +84,8 @@ class CitedClaim(NamedTuple):
     """Set when every source is an animal study, web page or book, e.g. "an animal study only"."""
 
 
-@dataclass(frozen=True)
-class CitedRecord:
-    """A benefit, step, side effect or FAQ with numbered claims."""
+class CitedRecord(NamedTuple):
+    """A benefit, step, side effect or FAQ with numbered claims. (A named tuple, as CitedClaim: a page has thirty.)"""
 
     id: str
     heading: str
@@ -110,6 +109,7 @@ _mark = partial(tuple.__new__, Mark)
 _backlink = partial(tuple.__new__, Backlink)
 _claim = partial(tuple.__new__, CitedClaim)
 _reference = partial(tuple.__new__, Reference)
+_record = partial(tuple.__new__, CitedRecord)
 
 
 @dataclass(frozen=True)
@@ -174,16 +174,16 @@ class _Numbering:
         return _claim((claim.text, anchor, tuple(marks), runs(numbers), caveat))
 
     def claims(self, claims: list[Claim]) -> tuple[CitedClaim, ...]:
-        return tuple(self.claim(c) for c in claims)
+        return tuple([self.claim(c) for c in claims])
 
     def record(self, record: Item | Faq) -> CitedRecord:
         heading = record.question if isinstance(record, Faq) else record.title
         claims = self.claims(record.claims)
         if not isinstance(record, SideEffect):
-            return CitedRecord(record.id, heading, claims)
+            return _record((record.id, heading, claims, None, ()))
         duration = self.claim(record.duration) if record.duration else None
         seek_help = self.claims(record.seek_help.claims) if record.seek_help else ()
-        return CitedRecord(record.id, heading, claims, duration, seek_help)
+        return _record((record.id, heading, claims, duration, seek_help))
 
     def references(self) -> tuple[Reference, ...]:
         sources = self.sources
