@@ -52,7 +52,8 @@ def runs(numbers: Iterable[int]) -> tuple[Run, ...]:
     first = ordered[0]
     # sorted and distinct: a run of three needs two numbers apart by two with one between (most claims have none)
     if len(ordered) < RUN_LENGTH or RUN_LENGTH - 1 not in map(sub, ordered[RUN_LENGTH - 1 :], ordered):
-        return (_run((first, first, True)), *map(_run, zip(ordered[1:], ordered[1:], repeat(False))))
+        rest = ordered[1:]
+        return (_run((first, first, True)), *map(_run, zip(rest, rest, repeat(False))))
     if ordered[-1] - first == len(ordered) - 1:  # one unbroken run: sources first cited together
         return (_run((first, ordered[-1], True)),)
     spans: list[list[int]] = []
@@ -188,8 +189,10 @@ class _Numbering:
     def references(self) -> tuple[Reference, ...]:
         sources = self.sources
         return tuple(
-            _reference((number, sources[source], tuple(locators), tuple(map(_backlink, enumerate(anchors, 1)))))
-            for source, (number, anchors, locators) in self.cited.items()
+            [
+                _reference((number, sources[source], tuple(locators), tuple(map(_backlink, enumerate(anchors, 1)))))
+                for source, (number, anchors, locators) in self.cited.items()
+            ]
         )
 
 
