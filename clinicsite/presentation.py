@@ -35,7 +35,7 @@ from clinicsite.structured import ShownText, description, source_json, treatment
 class ShownClaim(NamedTuple):
     """A claim as its page shows it. (A named tuple: a page has a hundred, and one is quicker to make than a frozen dataclass.)
 
-    partials/claims.html takes a claim's fields in this order ({% for anchor, html, marks in cs %}).
+    partials/claims.html takes a claim's fields in this order ({% for anchor, html, marks, lead in cs %}).
     """
 
     anchor: str
@@ -43,6 +43,8 @@ class ShownClaim(NamedTuple):
     """The claim's inline Markdown as sanitised HTML."""
     marks: Markup
     """Its citation marks, the content of its <sup>."""
+    lead: bool
+    """True for the first claim of those shown together (one `claims` call): the layout writes a space before every other."""
 
 
 class ShownRecord(NamedTuple):
@@ -151,7 +153,9 @@ class Presenter:
     def claims(self, claims: Sequence[CitedClaim], page: str = "") -> tuple[ShownClaim, ...]:
         """Return claims as shown on their page, or (page: its address) on another page, the index."""
         made = self.claim_marks
-        return tuple([_shown_claim((c.anchor, render_inline(c.text), made.get((c.runs, c.caveat, page)) or self._marks(c, page))) for c in claims])
+        return tuple(
+            [_shown_claim((c.anchor, render_inline(c.text), made.get((c.runs, c.caveat, page)) or self._marks(c, page), i == 0)) for i, c in enumerate(claims)]
+        )
 
     def record(self, record: CitedRecord) -> ShownRecord:
         duration = self.claims((record.duration,))[0] if record.duration else None
