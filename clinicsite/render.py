@@ -4,7 +4,8 @@ Undefined variables are errors and autoescaping is on for HTML and XML. A layout
 is reported at its template line, like a content error, instead of as a traceback.
 A page's cited values are presented first (presentation.py: each claim's HTML, each
 source's entry made once); structured data (JSON-LD) comes from structured.py, Vancouver
-text from references.py, handed to the layouts as filters and globals.
+text from references.py, handed to the layouts as filters and globals. The compiled
+layouts escape what they write with `_write` (markupsafe.escape's result, for less).
 """
 
 from __future__ import annotations
