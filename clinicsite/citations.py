@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
+from itertools import repeat
+from operator import sub
 from typing import NamedTuple
 
 from clinicsite.clinic import Site, SiteInfo
@@ -38,15 +40,22 @@ class Run(NamedTuple):
 
 #: Vancouver (ICMJE) joins three or more consecutive numbers with an en dash; two stay "2,3".
 RUN_LENGTH = 3
+#: Make a Run from a tuple of its fields without its Python-level constructor (one or more a claim).
+_run = partial(tuple.__new__, Run)
 
 
 def runs(numbers: Iterable[int]) -> tuple[Run, ...]:
     """Return numbers ascending, without repeats, with runs of RUN_LENGTH or more joined: 5,2,3,4,9 -> 2-5,9 (en dash)."""
     ordered = sorted(set(numbers))
-    if len(ordered) < RUN_LENGTH:  # most claims: nothing to join
-        return tuple(Run(n, n, i == 0) for i, n in enumerate(ordered))
-    if ordered[-1] - ordered[0] == len(ordered) - 1:  # one unbroken run: sources first cited together
-        return (Run(ordered[0], ordered[-1], True),)
+    if not ordered:
+        return ()
+    first = ordered[0]
+    # sorted and distinct: a run of three needs two numbers apart by two with one between (most claims have none)
+    if len(ordered) < RUN_LENGTH or RUN_LENGTH - 1 not in map(sub, ordered[RUN_LENGTH - 1 :], ordered):
+        rest = ordered[1:]
+        return (_run((first, first, True)), *map(_run, zip(rest, rest, repeat(False))))
+    if ordered[-1] - first == len(ordered) - 1:  # one unbroken run: sources first cited together
+        return (_run((first, ordered[-1], True)),)
     spans: list[list[int]] = []
     for n in ordered:
         if spans and n == spans[-1][1] + 1:
@@ -54,7 +63,7 @@ def runs(numbers: Iterable[int]) -> tuple[Run, ...]:
         else:
             spans.append([n, n])
     split = [s for first, last in spans for s in ([(first, last)] if last - first + 1 >= RUN_LENGTH else [(n, n) for n in range(first, last + 1)])]
-    return tuple(Run(first, last, i == 0) for i, (first, last) in enumerate(split))
+    return tuple(_run((first, last, i == 0)) for i, (first, last) in enumerate(split))
 
 
 class Backlink(NamedTuple):
@@ -76,9 +85,8 @@ class CitedClaim(NamedTuple):
     """Set when every source is an animal study, web page or book, e.g. "an animal study only"."""
 
 
-@dataclass(frozen=True)
-class CitedRecord:
-    """A benefit, step, side effect or FAQ with numbered claims."""
+class CitedRecord(NamedTuple):
+    """A benefit, step, side effect or FAQ with numbered claims. (A named tuple, as CitedClaim: a page has thirty.)"""
 
     id: str
     heading: str
@@ -102,6 +110,7 @@ _mark = partial(tuple.__new__, Mark)
 _backlink = partial(tuple.__new__, Backlink)
 _claim = partial(tuple.__new__, CitedClaim)
 _reference = partial(tuple.__new__, Reference)
+_record = partial(tuple.__new__, CitedRecord)
 
 
 @dataclass(frozen=True)
@@ -138,9 +147,8 @@ class _Numbering:
 
     def __init__(self, sources: dict[str, Source]) -> None:
         self.sources = sources
-        self.numbers: dict[str, int] = {}
-        self.backlinks: dict[str, list[str]] = {}
-        self.locators: dict[str, list[str]] = {}
+        self.cited: dict[str, tuple[int, list[str], list[str]]] = {}
+        """Each source cited, in the order first cited: its number, the anchors of the claims citing it, its locators."""
         self.count = 0
 
     def claim(self, claim: Claim) -> CitedClaim:
@@ -150,40 +158,41 @@ class _Numbering:
         marks = []
         numbers = []
         human = False
-        known, backlinks = self.numbers, self.backlinks
+        cited, sources = self.cited, self.sources
         for citation in claim.cite:
             source, locator = citation.source, citation.locator
-            number = known.get(source)
-            if number is None:  # first cited here
-                number = known[source] = len(known) + 1
-                backlinks[source] = [anchor]
-                self.locators[source] = []
-            elif backlinks[source][-1] != anchor:  # a claim citing a source twice links back once
-                backlinks[source].append(anchor)
-            if locator and locator not in self.locators[source]:
-                self.locators[source].append(locator)
-            marks.append(_mark((number, locator)))
-            numbers.append(number)
-            human = human or self.sources[source].kind in HUMAN_EVIDENCE
-        caveat = None if human else _caveat([self.sources[c.source] for c in claim.cite])
+            found = cited.get(source)
+            if found is None:  # first cited here
+                found = cited[source] = (len(cited) + 1, [anchor], [])
+            elif found[1][-1] != anchor:  # a claim citing a source twice links back once
+                found[1].append(anchor)
+            if locator and locator not in found[2]:
+                found[2].append(locator)
+            marks.append(_mark((found[0], locator)))
+            numbers.append(found[0])
+            human = human or sources[source].kind in HUMAN_EVIDENCE
+        caveat = None if human else _caveat([sources[c.source] for c in claim.cite])
         return _claim((claim.text, anchor, tuple(marks), runs(numbers), caveat))
 
     def claims(self, claims: list[Claim]) -> tuple[CitedClaim, ...]:
-        return tuple(self.claim(c) for c in claims)
+        return tuple([self.claim(c) for c in claims])
 
     def record(self, record: Item | Faq) -> CitedRecord:
         heading = record.question if isinstance(record, Faq) else record.title
         claims = self.claims(record.claims)
         if not isinstance(record, SideEffect):
-            return CitedRecord(record.id, heading, claims)
+            return _record((record.id, heading, claims, None, ()))
         duration = self.claim(record.duration) if record.duration else None
         seek_help = self.claims(record.seek_help.claims) if record.seek_help else ()
-        return CitedRecord(record.id, heading, claims, duration, seek_help)
+        return _record((record.id, heading, claims, duration, seek_help))
 
     def references(self) -> tuple[Reference, ...]:
+        sources = self.sources
         return tuple(
-            _reference((number, self.sources[source], tuple(self.locators[source]), tuple(map(_backlink, enumerate(self.backlinks[source], 1)))))
-            for source, number in self.numbers.items()
+            [
+                _reference((number, sources[source], tuple(locators), tuple(map(_backlink, enumerate(anchors, 1)))))
+                for source, (number, anchors, locators) in self.cited.items()
+            ]
         )
 
 

@@ -54,6 +54,18 @@ def render_inline(text: str) -> Markup:
     return Markup(clean.strip())
 
 
+def plain_text(shown: Markup) -> str:
+    """Return HTML as the text a reader sees: what Markup.striptags returns, made with one pattern.
+
+    Tags removed, whitespace folded to single spaces, entities unescaped. striptags looks
+    for each tag in a Python loop (it also removes comments, which the sanitizer never
+    leaves but which are then handed to it).
+    """
+    if "<!--" in shown:
+        return shown.striptags()
+    return html.unescape(" ".join(_TAG.sub("", shown).split()))
+
+
 def words_of(text: str) -> str:
     """Return text's inline Markdown as the plain words a reader sees, for counting them.
 

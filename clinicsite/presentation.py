@@ -25,27 +25,31 @@ from typing import Any, NamedTuple
 import jinja2
 from markupsafe import Markup
 
-from clinicsite.citations import Backlink, CitedClaim, CitedRecord, CitedTreatment, Run
+from clinicsite.citations import Backlink, CitedClaim, CitedRecord, CitedTreatment, Reference, Run
 from clinicsite.clinic import SiteInfo
-from clinicsite.markup import render_inline
+from clinicsite.markup import plain_text, render_inline
 from clinicsite.model import Source, Treatment
 from clinicsite.routes import ReviewBox
-from clinicsite.structured import ShownText, description, source_data, treatment_json_ld
+from clinicsite.structured import ShownText, description, source_json, treatment_json_ld
 
 
 class ShownClaim(NamedTuple):
-    """A claim as its page shows it. (A named tuple: a page has a hundred, and one is quicker to make than a frozen dataclass.)"""
+    """A claim as its page shows it. (A named tuple: a page has a hundred, and one is quicker to make than a frozen dataclass.)
+
+    partials/claims.html takes a claim's fields in this order ({% for anchor, html, marks, lead in cs %}).
+    """
 
     anchor: str
     html: Markup
     """The claim's inline Markdown as sanitised HTML."""
     marks: Markup
     """Its citation marks, the content of its <sup>."""
+    lead: bool
+    """True for the first claim of those shown together (one `claims` call): the layout writes a space before every other."""
 
 
-@dataclass(frozen=True, slots=True)
-class ShownRecord:
-    """A benefit, step, side effect or FAQ as its page shows it."""
+class ShownRecord(NamedTuple):
+    """A benefit, step, side effect or FAQ as its page shows it. (A named tuple, as ShownClaim: a page has thirty.)"""
 
     id: str
     heading: str
@@ -55,7 +59,10 @@ class ShownRecord:
 
 
 class ShownReference(NamedTuple):
-    """An entry of a page's reference list. (A named tuple, as ShownClaim: a page has two hundred.)"""
+    """An entry of a page's reference list. (A named tuple, as ShownClaim: a page has two hundred.)
+
+    treatment.html takes a reference's fields in this order ({% for number, entry, first, rest, more in page.references %}).
+    """
 
     number: int
     entry: Markup
@@ -79,8 +86,8 @@ class ShownTreatment:
     references: tuple[ShownReference, ...]
     description: str
     """The meta description, from the summary (see structured.description)."""
-    json_ld: dict[str, Any]
-    """The page's structured data (see structured.treatment_json_ld)."""
+    json_ld: Markup
+    """The page's structured data as JSON text safe in its script element (see structured.treatment_json_ld)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +104,7 @@ _NOTHING = Markup("")
 #: Make a ShownClaim or ShownReference from a tuple of its fields without the named tuple's Python-level constructor.
 _shown_claim = partial(tuple.__new__, ShownClaim)
 _shown_reference = partial(tuple.__new__, ShownReference)
+_shown_record = partial(tuple.__new__, ShownRecord)
 
 #: A source cited in more than this many places shows its first use; the layout folds the
 #: rest away, so a keyboard user does not Tab through 22 back-links to reach the next one.
@@ -105,7 +113,7 @@ FEW_BACKLINKS = 3
 
 def _plain(claims: Sequence[ShownClaim]) -> str:
     """Return claims as one plain-text paragraph: their HTML, tags removed."""
-    return " ".join(c.html.striptags() for c in claims)
+    return " ".join([plain_text(c.html) for c in claims])
 
 
 class Presenter:
@@ -113,11 +121,13 @@ class Presenter:
 
     def __init__(self, env: jinja2.Environment) -> None:
         self.env = env
-        self.sources: dict[str, tuple[Markup, dict[str, Any]]] = {}
-        """Each source's reference entry and structured data, by id (one build has one sources.yaml)."""
+        self.sources: dict[str, tuple[Markup, str]] = {}
+        """Each source's reference entry and structured data (its JSON text), by id (one build has one sources.yaml)."""
         self.marks: dict[tuple[Run, str | None, str], Markup] = {}
         self.claim_marks: dict[tuple[tuple[Run, ...], str | None, str], Markup] = {}
         self.backlinks: dict[Backlink, Markup] = {}
+        self.cited_in: dict[tuple[Backlink, ...], tuple[Markup, Markup, int]] = {}
+        """A reference's links back (ShownReference's first, rest and more) by its back-links: many pages share them."""
         self.macros: dict[tuple[str, str], Any] = {}
         """Each partial's macros, looked up on first use (a broken partial is then a layout error of the page using it)."""
 
@@ -147,17 +157,20 @@ class Presenter:
 
     def claims(self, claims: Sequence[CitedClaim], page: str = "") -> tuple[ShownClaim, ...]:
         """Return claims as shown on their page, or (page: its address) on another page, the index."""
-        return tuple(_shown_claim((c.anchor, render_inline(c.text), self._marks(c, page))) for c in claims)
+        made = self.claim_marks
+        return tuple(
+            [_shown_claim((c.anchor, render_inline(c.text), made.get((c.runs, c.caveat, page)) or self._marks(c, page), i == 0)) for i, c in enumerate(claims)]
+        )
 
     def record(self, record: CitedRecord) -> ShownRecord:
         duration = self.claims((record.duration,))[0] if record.duration else None
-        return ShownRecord(record.id, record.heading, self.claims(record.claims), duration, self.claims(record.seek_help))
+        return _shown_record((record.id, record.heading, self.claims(record.claims), duration, self.claims(record.seek_help) if record.seek_help else ()))
 
-    def source(self, source: Source) -> tuple[Markup, dict[str, Any]]:
-        """Return a source's reference entry and structured data, made on first use in the build."""
+    def source(self, source: Source) -> tuple[Markup, str]:
+        """Return a source's reference entry and structured data (its JSON text), made on first use in the build."""
         found = self.sources.get(source.id)
         if found is None:
-            found = self.sources[source.id] = (self._macro("partials/reference.html", "entry")(source), source_data(source))
+            found = self.sources[source.id] = (self._macro("partials/reference.html", "entry")(source), source_json(source))
         return found
 
     def backlink(self, link: Backlink) -> Markup:
@@ -166,23 +179,36 @@ class Presenter:
             found = self.backlinks[link] = self._macro("partials/reference.html", "backlink")(link)
         return found
 
-    def reference(self, number: int, entry: Markup, cited_in: Sequence[Backlink]) -> ShownReference:
+    def links_back(self, cited_in: tuple[Backlink, ...]) -> tuple[Markup, Markup, int]:
+        """Return a reference's links back to the claims citing it: ShownReference's first, rest and more."""
         made = self.backlinks
         links = [made.get(b) or self.backlink(b) for b in cited_in]
         if len(links) == 1:  # most sources: the one back-link as made
-            return _shown_reference((number, entry, links[0], _NOTHING, 0))
-        if len(links) <= FEW_BACKLINKS:
-            return _shown_reference((number, entry, _safe("".join(links)), _NOTHING, 0))
-        return _shown_reference((number, entry, links[0], _safe("".join(links[1:])), len(links) - 1))
+            found = (links[0], _NOTHING, 0)
+        elif len(links) <= FEW_BACKLINKS:
+            found = (_safe("".join(links)), _NOTHING, 0)
+        else:
+            found = (links[0], _safe("".join(links[1:])), len(links) - 1)
+        self.cited_in[cited_in] = found
+        return found
+
+    def references(self, cited: Sequence[Reference]) -> tuple[tuple[ShownReference, ...], list[str]]:
+        """Return a page's reference list and each reference's structured data (its JSON text), in order."""
+        sources, links = self.sources, self.cited_in
+        shown, data = [], []
+        for number, source, _, cited_in in cited:
+            entry, text = sources.get(source.id) or self.source(source)
+            shown.append(_shown_reference((number, entry, *(links.get(cited_in) or self.links_back(cited_in)))))
+            data.append(text)
+        return tuple(shown), data
 
     def treatment(self, page: CitedTreatment, site: SiteInfo, url: str, review: ReviewBox | None) -> ShownTreatment:
         """Return a treatment page's values."""
         summary = self.claims(page.summary)
         records = {field: tuple(map(self.record, cited)) for field, cited in page.records.items()}
-        sources = [self.source(ref.source) for ref in page.references]
-        references = tuple(self.reference(ref.number, entry, ref.cited_in) for ref, (entry, _) in zip(page.references, sources, strict=True))
-        shown = ShownText(description([c.html.striptags() for c in summary]), tuple(_plain(f.claims) for f in records["faqs"]))
-        json_ld = treatment_json_ld(page, site, url, review, shown, [data for _, data in sources])
+        references, data = self.references(page.references)
+        shown = ShownText(description([plain_text(c.html) for c in summary]), tuple([_plain(f.claims) for f in records["faqs"]]))
+        json_ld = treatment_json_ld(page, site, url, review, shown, data)
         return ShownTreatment(page.treatment, summary, records, references, shown.description, json_ld)
 
     def context(self, context: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,8 @@ SURNAME_PARTICLES = frozenset({"da", "das", "de", "del", "della", "der", "di", "
 MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 #: What Citing Medicine writes for a source whose year of publication is not known.
 NO_DATE = "[date unknown]"
+#: What separates given names and their initials: "J.R.R." and "Mary Ann" give their initials alike.
+_INITIALS = re.compile(r"[\s.]+")
 
 
 def is_organisation(name: str) -> bool:
@@ -41,7 +43,7 @@ def vancouver_author(name: str) -> str:
         return name
     words = name.split()
     split = next((i for i, w in enumerate(words[1:-1], 1) if w.lower() in SURNAME_PARTICLES), len(words) - 1)
-    given = re.split(r"[\s.]+", " ".join(words[:split]))
+    given = _INITIALS.split(" ".join(words[:split]))
     return f"{' '.join(words[split:])} {''.join(g[0].upper() for g in given if g)}"
 
 

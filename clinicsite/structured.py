@@ -126,15 +126,22 @@ def _procedure(page: CitedTreatment, site: SiteInfo, answers: Sequence[str]) -> 
     return procedure
 
 
-def treatment_json_ld(
-    page: CitedTreatment, site: SiteInfo, url: str, review: ReviewBox | None, shown: ShownText, citations: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """Return a treatment page's structured data: its MedicalWebPage, the FAQPage part of it, and the clinic.
+def source_json(source: Source) -> str:
+    """Return a source's citation node (`source_data`) as JSON text safe in a script element: made once per source per build."""
+    return json_text(source_data(source))
+
+
+def treatment_json_ld(page: CitedTreatment, site: SiteInfo, url: str, review: ReviewBox | None, shown: ShownText, citations: Sequence[str]) -> Markup:
+    """Return a treatment page's structured data as JSON text safe in a script element: its MedicalWebPage, the FAQPage part of it, and the clinic.
 
     The web page says who reviewed it and when, what it is about (a MedicalProcedure the
     clinic provides) and which sources it cites, in reference-list order (citations: each
-    source's `source_data`); the FAQ page carries every question with its answer as plain
+    source's `source_json`); the FAQ page carries every question with its answer as plain
     text, as the page words it (shown).
+
+    A page cites ~190 sources, each node the same on every page citing it: their text is
+    made once per build and written into the page's (its web page's last member), the bytes
+    json_script would make of the whole graph (tests/test_render.py holds the two together).
     """
     overview = page.treatment.overview
     faqs = f"{url}#faqs"
@@ -150,7 +157,6 @@ def treatment_json_ld(
         **review_data(review),
         "about": _procedure(page, site, shown.answers),
         "hasPart": {"@id": faqs},
-        "citation": citations,
     }
     faq_page = {
         "@type": "FAQPage",
@@ -162,7 +168,17 @@ def treatment_json_ld(
             for faq, answer in zip(page.records["faqs"], shown.answers, strict=True)
         ],
     }
-    return {"@context": "https://schema.org", "@graph": [web_page, faq_page, clinic_data(site)]}
+    web = f'{json_text(web_page)[:-1]},"citation":[{",".join(citations)}]}}'  # the object without its closing brace, then its citations
+    return Markup(f'{{"@context":"https://schema.org","@graph":[{web},{json_text(faq_page)},{json_text(clinic_data(site))}]}}')
+
+
+#: json.dumps(data, ensure_ascii=False, separators=(",", ":")) without making its encoder anew each call (~200 a build).
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def json_text(data: Any) -> str:
+    """Return data as compact JSON with every '<' written \\u003c (see json_script)."""
+    return _JSON.encode(data).replace("<", "\\u003c")
 
 
 def json_script(data: Any) -> Markup:
@@ -171,4 +187,4 @@ def json_script(data: Any) -> Markup:
     Every '<' is written \\u003c (the same character to a JSON parser), so no text from
     content can close the element ('</script>') or open a comment ('<!--') inside it.
     """
-    return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c"))
+    return Markup(json_text(data))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from markupsafe import Markup
 
-from clinicsite.markup import has_block_markup, render_inline
+from clinicsite.markup import has_block_markup, plain_text, render_inline
 
 
 @pytest.mark.parametrize(
@@ -71,3 +72,21 @@ def test_block_markdown_is_detected(text: str) -> None:
 @pytest.mark.parametrize("text", ["One sentence.", "With *emphasis* and a [link](https://a.example).", "A line\nwrapped"])
 def test_inline_text_is_not_block(text: str) -> None:
     assert not has_block_markup(text)
+
+
+@pytest.mark.parametrize(
+    "shown",
+    [
+        "",
+        "Plain words.",
+        "<em>Firm</em> &amp; <strong>soft</strong>\tskin,\n  twice",
+        '<a href="https://x.example/?a=1&amp;b=2" rel="noopener noreferrer">a link</a> 5 &lt; 6',
+        "an unclosed <em tag",
+        "x<a<b>y",
+        "a <!-- note --> b",
+        "p <!-- unclosed comment",
+        "&#60;not a tag&#62; and &eacute;",
+    ],
+)
+def test_plain_text_is_what_striptags_returns(shown: str) -> None:
+    assert plain_text(Markup(shown)) == Markup(shown).striptags()

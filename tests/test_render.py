@@ -7,11 +7,13 @@ import re
 import shutil
 from pathlib import Path
 
+from markupsafe import Markup, escape
+
 from clinicsite import pipeline
 from clinicsite.cache import BuildCache
 from clinicsite.citations import cite_treatment
 from clinicsite.pipeline import DEFAULT_LAYOUTS
-from clinicsite.render import CSP, json_script, og_locale, vancouver_author
+from clinicsite.render import CSP, json_script, make_environment, og_locale, vancouver_author
 from clinicsite.routes import LAYOUTS, listing, site_pages, treatment_page
 from tests.conftest import FIXTURES, TODAY, run_cli
 from tests.helpers import validated_site
@@ -181,6 +183,7 @@ def test_treatment_structured_data(project: Path) -> None:
     html = (project / "site/treatments/sample-treatment/index.html").read_text()
     blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.DOTALL)
     assert len(blocks) == 1
+    assert blocks[0] == json_script(json.loads(blocks[0]))  # each citation's text made apart, the bytes of the whole graph's
     web_page, faq_page, clinic = json.loads(blocks[0])["@graph"]
     assert web_page["@type"] == "MedicalWebPage"
     assert web_page["lastReviewed"] == web_page["dateModified"] == "2026-01-31"
@@ -246,3 +249,17 @@ def test_a_kept_environment_shows_the_next_builds_sources(project: Path) -> None
     html = built()
     assert "<cite>A renamed trial</cite>" in html and "A trial of the sample treatment" not in html
     assert '"name":"A renamed trial"' in html  # its structured data too
+
+
+def test_a_layout_writes_each_value_as_markupsafe_escapes_it() -> None:
+    class Safe:
+        def __html__(self) -> str:
+            return "<b>made</b>"
+
+    class Flag(Markup):
+        pass
+
+    env = make_environment(DEFAULT_LAYOUTS)
+    template = env.from_string("{% autoescape true %}<p>{{ v }}</p>{% endautoescape %}")
+    for value in ("<a & 'b'>", "", Markup("<em>x</em>"), Flag("<i>"), 42, -7, True, None, 1.5, Safe(), ["<"]):
+        assert template.render(v=value) == f"<p>{escape(value)}</p>", value
