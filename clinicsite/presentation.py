@@ -133,7 +133,7 @@ class Presenter:
 
     def kept(self) -> int:
         """Return how many values this presenter keeps (the preview server starts a new one past a bound)."""
-        return len(self.sources) + len(self.marks) + len(self.claim_marks) + len(self.backlinks)
+        return len(self.sources) + len(self.marks) + len(self.claim_marks) + len(self.backlinks) + len(self.cited_in)
 
     def _macro(self, partial: str, name: str) -> Any:
         found = self.macros.get((partial, name))

@@ -22,7 +22,11 @@ from typing import Any
 
 import jinja2
 from markupsafe import Markup, escape
-from markupsafe._speedups import _escape_inner  # the C function markupsafe.escape calls
+
+try:
+    from markupsafe._speedups import _escape_inner  # the C function markupsafe.escape calls
+except ImportError:  # a markupsafe installed without its C extension: its own fallback, as markupsafe.escape does
+    from markupsafe._native import _escape_inner
 
 from clinicsite.assets import ASSETS, read_assets
 from clinicsite.diagnostics import Diagnostic, Location, error
