@@ -29,7 +29,7 @@ from clinicsite.citations import Backlink, CitedClaim, CitedRecord, CitedTreatme
 from clinicsite.clinic import SiteInfo
 from clinicsite.markup import plain_text, render_inline
 from clinicsite.model import Source, Treatment
-from clinicsite.routes import ReviewBox
+from clinicsite.routes import Listing, ReviewBox
 from clinicsite.structured import ShownText, description, source_json, treatment_json_ld
 
 
@@ -128,12 +128,27 @@ class Presenter:
         self.backlinks: dict[Backlink, Markup] = {}
         self.cited_in: dict[tuple[Backlink, ...], tuple[Markup, Markup, int]] = {}
         """A reference's links back (ShownReference's first, rest and more) by its back-links: many pages share them."""
+        self.listings: dict[str, tuple[Listing, ShownListing]] = {}
+        """Each treatment's index entry by its folder, with the listing it was made from."""
         self.macros: dict[tuple[str, str], Any] = {}
         """Each partial's macros, looked up on first use (a broken partial is then a layout error of the page using it)."""
 
+    def listing(self, folder: str, listing: Listing) -> ShownListing:
+        """Return a treatment as the index shows it; the same one while its listing is the very object it was made from.
+
+        A preview server's rebuild after one edit takes every other treatment's result, and
+        so its listing, from the last build: the index then presents one listing, not a thousand.
+        """
+        kept = self.listings.get(folder)
+        if kept is not None and kept[0] is listing:
+            return kept[1]
+        made = ShownListing(listing.title, self.claims(listing.summary, folder))
+        self.listings[folder] = (listing, made)
+        return made
+
     def kept(self) -> int:
         """Return how many values this presenter keeps (the preview server starts a new one past a bound)."""
-        return len(self.sources) + len(self.marks) + len(self.claim_marks) + len(self.backlinks) + len(self.cited_in)
+        return len(self.sources) + len(self.marks) + len(self.claim_marks) + len(self.backlinks) + len(self.cited_in) + len(self.listings)
 
     def _macro(self, partial: str, name: str) -> Any:
         found = self.macros.get((partial, name))
@@ -218,6 +233,6 @@ class Presenter:
             return context | {"page": self.treatment(page, context["site"], context["url"], context["review"])}
         listings = context.get("treatments")
         if listings is not None:
-            shown = tuple((folder, ShownListing(t.title, self.claims(t.summary, folder))) for folder, t in listings)
+            shown = tuple((folder, self.listing(folder, t)) for folder, t in listings)
             return context | {"treatments": shown}
         return context

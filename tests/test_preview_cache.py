@@ -47,6 +47,9 @@ def test_cached_rebuilds_match_fresh_builds_after_every_kind_of_change(tmp_path:
     _same_as_fresh(content, layouts, out, cache, tmp_path)
     _edit(benefits, 'text: "Again, ', 'text: "')  # and back: the kept stage still holds this version
     _same_as_fresh(content, layouts, out, cache, tmp_path)
+    _edit(content / "treatments/treatment-0002/treatment.yaml", 'text: "', 'text: "Now, ')  # a summary: the index shows it
+    _same_as_fresh(content, layouts, out, cache, tmp_path)
+    assert b"Now, " in (out / "index.html").read_bytes()
     _edit(content / "site.yaml", "name: ", "name: The New ")  # site-wide: every page
     _same_as_fresh(content, layouts, out, cache, tmp_path)
     _edit(content / "sources.yaml", "title: Source number 1 ", "title: Source number one ")
