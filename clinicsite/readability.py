@@ -81,6 +81,19 @@ def syllables(word: str) -> int:
     return max(vowels, 1)
 
 
+class _Counts(dict[str, int]):
+    """Word -> its syllables, made on first asking: a dict's own lookup, a fifth of lru_cache's (sum(map(...)) stays in C)."""
+
+    def __missing__(self, word: str) -> int:
+        if len(self) >= 65536:  # a bound, as the lru_cache had
+            self.clear()
+        count = self[word] = syllables(word)
+        return count
+
+
+_COUNTS = _Counts()
+
+
 def words(text: str) -> list[str]:
     """Return the words of text, as _WORD finds them: runs of letters or digits, with inner apostrophes and hyphens.
 
@@ -103,14 +116,15 @@ def grade(texts: list[str]) -> tuple[float, int]:
     found = words(" ".join(texts).lower())  # lowercase so each word is counted once per spelling
     if not found:
         return 0.0, 0
-    per_sentence, per_word = len(found) / len(texts), sum(map(syllables, found)) / len(found)
+    per_sentence, per_word = len(found) / len(texts), sum(map(_COUNTS.__getitem__, found)) / len(found)
     return round(0.39 * per_sentence + 11.8 * per_word - 15.59, 1), len(found)
 
 
 def _by_file(treatment: Treatment) -> Iterator[tuple[str, tuple[str | int, ...], list[Claim]]]:
     groups: dict[str, tuple[tuple[str | int, ...], list[Claim]]] = {}
-    for name, path, claim in shape.claims(treatment):
-        groups.setdefault(name, (path, []))[1].append(claim)
+    for part in shape.walk(treatment):
+        if part.claim is not None:
+            groups.setdefault(part.file, (part.path, []))[1].append(part.claim)
     yield from ((name, first, claims) for name, (first, claims) in groups.items())
 
 
