@@ -192,8 +192,7 @@ class Insensitive:
 
     def has_match(self, text: str) -> bool:
         """Return True when first_match(text) would find one, asking RE2 where it answers the same."""
-        # printable ASCII holds none of _NOT_RE2_TEXT (str methods in C, cheaper than the search)
-        if self.linear is not None and ((text.isascii() and text.isprintable()) or not _NOT_RE2_TEXT.search(text)):
+        if self.linear is not None and ((text.isascii() and text.isprintable()) or not _NOT_RE2_TEXT.search(text)):  # str methods first
             return self.linear.search(text.lower().encode("ascii")) is not None
         return self.first_match(text) is not None
 
@@ -263,8 +262,7 @@ class ActivePolicy:
         rules = self.rules if self.screen is None or self.screen.has_match(text) else self.unscreened
         if not rules:  # nearly every text: the screen found nothing and every rule is screened
             return []
-        found = ((rule, pattern.first_match(text)) for rule, pattern in rules)
-        return [Match(rule, words) for rule, words in found if words is not None]
+        return [Match(rule, words) for rule, words in ((rule, pattern.first_match(text)) for rule, pattern in rules) if words is not None]
 
 
 def _screen(rules: list[PolicyRule]) -> Insensitive | None:
