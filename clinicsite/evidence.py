@@ -50,14 +50,25 @@ def _kind_words(kinds: Iterable[str]) -> str:
 
 def _evidence_findings(name: str, claim: Claim, sources: dict[str, Source], shown: str) -> list[Finding]:
     found: list[Finding] = []
-    kinds = {sources[c.source].kind for c in claim.cite if c.source in sources}
-    if kinds and kinds.isdisjoint(HUMAN_EVIDENCE):
+    cite, human, known = claim.cite, False, False  # a loop, not a set of kinds: nearly every claim cites human evidence first
+    for c in cite:
+        source = sources.get(c.source)
+        if source is not None:
+            known = True
+            if source.kind in HUMAN_EVIDENCE:
+                human = True
+                break
+    if known and not human:
+        kinds = {sources[c.source].kind for c in cite if c.source in sources}
         if name == "benefits.yaml":
             found.append(Finding("evidence-weak", "error", f"a benefit rests only on {_kind_words(kinds)}; cite at least one study in people or a review"))
         else:
             message = f"this claim rests only on {_kind_words(kinds)}; cite a study in people or a review, or say why in 'allow'"
             found.append(Finding("evidence-weak", "warning", message))
-    if any([c.locator for c in claim.cite]) or not _NUMBER.has_match(shown):
+    for c in cite:
+        if c.locator:
+            return found
+    if not _NUMBER.has_match(shown):
         return found
     number = _NUMBER.first_match(shown)
     if number is not None:
@@ -79,7 +90,10 @@ def _sentence_findings(claim: Claim) -> list[Finding]:
 
 
 def _policy_findings(text: str, policy: ActivePolicy) -> list[Finding]:
-    return [Finding(match.rule.id, match.rule.severity, f"'{match.words}': {match.rule.message} (why: {match.rule.why})") for match in policy.matches(text)]
+    matches = policy.matches(text)
+    if not matches:  # nearly every text
+        return []
+    return [Finding(match.rule.id, match.rule.severity, f"'{match.words}': {match.rule.message} (why: {match.rule.why})") for match in matches]
 
 
 def hidden_problems(at: Location, text: str) -> Iterator[Diagnostic]:
@@ -94,8 +108,12 @@ def hidden_problems(at: Location, text: str) -> Iterator[Diagnostic]:
 def _claim_problems(doc: Document, name: str, path: KeyPath, claim: Claim, sources: dict[str, Source], policy: ActivePolicy) -> list[Diagnostic]:
     text = claim.text
     shown = read_claim(text)  # the policy judges what the patient reads, not the Markdown
-    findings = _policy_findings(shown, policy) + _evidence_findings(name, claim, sources, shown) + _sentence_findings(claim)
+    findings = _policy_findings(shown, policy)
+    findings += _evidence_findings(name, claim, sources, shown)
     problems = [] if text.isascii() else list(hidden_problems(doc.locate((*path, "text")), text))
+    sentences_found = _sentence_findings(claim)
+    if sentences_found:
+        findings += sentences_found
     if not findings and not claim.allow:  # nearly every claim: nothing to locate
         return problems
     at = doc.locate((*path, "text"))
@@ -119,12 +137,12 @@ def _claim_problems(doc: Document, name: str, path: KeyPath, claim: Claim, sourc
     return problems
 
 
-def heading_problems(doc: Document, path: KeyPath, heading: str, policy: ActivePolicy) -> Iterator[Diagnostic]:
-    """Yield the policy's findings, invisible characters and look-alike words of one heading."""
-    if not heading.isascii():
-        yield from hidden_problems(doc.locate(path), heading)
+def heading_problems(doc: Document, path: KeyPath, heading: str, policy: ActivePolicy) -> list[Diagnostic]:
+    """Return the policy's findings, invisible characters and look-alike words of one heading."""
+    problems = [] if heading.isascii() else list(hidden_problems(doc.locate(path), heading))
     for finding in _policy_findings(normalise(heading), policy):  # headings are escaped, not rendered
-        yield policy_finding(doc.locate(path), "error" if finding.severity == "error" else "warning", finding.rule, finding.message)
+        problems.append(policy_finding(doc.locate(path), "error" if finding.severity == "error" else "warning", finding.rule, finding.message))
+    return problems
 
 
 def claim_problems(doc: Document, name: str, path: KeyPath, claim: Claim, sources: dict[str, Source], policy: ActivePolicy) -> list[Diagnostic]:
@@ -135,9 +153,16 @@ def claim_problems(doc: Document, name: str, path: KeyPath, claim: Claim, source
 def treatment_problems(walked: tuple[shape.Part, ...], documents: dict[str, Document], sources: dict[str, Source], policy: ActivePolicy) -> list[Diagnostic]:
     """Return the integrity problems of one valid treatment's parts (shape.parts): its claims and its headings."""
     problems: list[Diagnostic] = []
-    for name, path, claim in shape.claims(None, walked):
-        problems += _claim_problems(documents[name], name, path, claim, sources, policy)
-    for part in shape.headings(walked):
+    headings = []
+    for part in walked:  # one pass: the claims' problems first, then the headings'
+        claim = part.claim
+        if claim is not None:
+            found = _claim_problems(documents[part.file], part.file, part.path, claim, sources, policy)
+            if found:
+                problems += found
+        elif part.file != shape.OVERVIEW_FILE:
+            headings.append(part)
+    for part in headings:
         problems += heading_problems(documents[part.file], part.path, part.text, policy)
     return problems
 

@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-from clinicsite.markup import render_inline
+from clinicsite.markup import _PARAGRAPH, _to_html, render_inline
 
 #: Characters a reader never sees inside a word: soft hyphen, zero-width space and joiners, word joiner, BOM.
 _UNSEEN = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
@@ -28,6 +28,14 @@ _PLAIN = {**{ord(c): "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uf
 #: A tag of nh3's output, whose attribute values are always double-quoted.
 _TAG = re.compile(r'<[^>"]*(?:"[^"]*"[^>"]*)*>')  # (unrolled: a third of the time of <(?:[^>"]|"[^"]*")*>)
 _BREAK = re.compile(r"<br\s*/?>")
+#: A tag in cmark's HTML of Markdown other than emphasis, code, a link, a line break (an image, a block).
+_OTHER_TAG = re.compile(r"<(?!/?(?:em|strong|code)>|a href=\"|/a>|br />)")
+#: Characters the HTML parser changes or drops (a return, NUL) and other controls, left to the sanitizer.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+#: Where claim text may hold raw HTML (cmark passes it through; it may be unbalanced or misnested).
+_RAW_TAG = re.compile(r"<[/!?A-Za-z]")
+#: What str.strip() removes but a no-break space, which the sanitizer writes as &nbsp; (so its strip keeps it).
+_STRIPPED = "".join(c for c in map(chr, range(0x3001)) if c.isspace() and c != "\xa0")
 _LETTERS = re.compile(r"[^\W\d_]+")
 #: Alphabets with letters that look alike; a word mixing two of them is a look-alike.
 _LOOKALIKE_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "COPTIC"})
@@ -42,9 +50,27 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text.translate(_UNSEEN)).translate(_PLAIN)
 
 
+def _cmark_only(text: str, inner: str) -> bool:
+    """Return True when inner (cmark's HTML of text) reads the same sanitized: the sanitizer is left to the page.
+
+    `check` renders nothing, and nh3 was most of reading a claim. Markup cmark makes itself
+    (no raw HTML in text) is balanced, its text escaped (&amp; &lt; &gt; &quot; only), and
+    of emphasis, code, links and line breaks it is allowed: the sanitizer keeps each of its
+    tags and all its text, changing only attributes and `<br />` to `<br>`.
+    """
+    if "<" in text and _RAW_TAG.search(text):
+        return False
+    if not (inner.isascii() and inner.isprintable()) and _CONTROL.search(inner):  # str methods first: cheaper than the search
+        return False
+    return "<" not in inner or not _OTHER_TAG.search(inner)
+
+
 def read_claim(text: str) -> str:
     """Return the words a page shows for claim text: rendered, sanitised, tags removed, entities decoded, normalised."""
-    shown = str(render_inline(text))
+    made = _to_html(text)  # cmark's HTML, made once a claim (has_block_markup and rendering reuse it)
+    match = _PARAGRAPH.match(made)
+    inner = match.group(1) if match else made
+    shown = inner.strip(_STRIPPED) if _cmark_only(text, inner) else str(render_inline(text))
     if "<" in shown:
         shown = _TAG.sub("", _BREAK.sub(" ", shown) if "<br" in shown else shown)
     return normalise(html.unescape(shown))

@@ -192,13 +192,13 @@ class Insensitive:
 
     def has_match(self, text: str) -> bool:
         """Return True when first_match(text) would find one, asking RE2 where it answers the same."""
-        if self.linear is not None and not _NOT_RE2_TEXT.search(text):
+        if self.linear is not None and ((text.isascii() and text.isprintable()) or not _NOT_RE2_TEXT.search(text)):  # str methods first
             return self.linear.search(text.lower().encode("ascii")) is not None
         return self.first_match(text) is not None
 
     def first_match(self, text: str) -> str | None:
         """Return the first match in text as written, as the Unicode pattern would find it, or None."""
-        if _NOT_PLAIN_ASCII.search(text):
+        if not (text.isascii() and text.isprintable()) and _NOT_PLAIN_ASCII.search(text):  # printable ASCII is plain
             match = self.unicode.search(text)
         elif self.lower is not None:
             match = self.lower.search(text.lower())  # ASCII lowercase keeps every character's place
@@ -260,8 +260,9 @@ class ActivePolicy:
     def matches(self, text: str) -> list[Match]:
         """Return the first match of each rule in text."""
         rules = self.rules if self.screen is None or self.screen.has_match(text) else self.unscreened
-        found = ((rule, pattern.first_match(text)) for rule, pattern in rules)
-        return [Match(rule, words) for rule, words in found if words is not None]
+        if not rules:  # nearly every text: the screen found nothing and every rule is screened
+            return []
+        return [Match(rule, words) for rule, words in ((rule, pattern.first_match(text)) for rule, pattern in rules) if words is not None]
 
 
 def _screen(rules: list[PolicyRule]) -> Insensitive | None:

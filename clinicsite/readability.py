@@ -34,6 +34,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import filterfalse
 
 import clinicsite.shape as shape
 from clinicsite.diagnostics import Diagnostic, warning
@@ -81,6 +82,19 @@ def syllables(word: str) -> int:
     return max(vowels, 1)
 
 
+class _Counts(dict[str, int]):
+    """Word -> its syllables, made on first asking: a dict's own lookup, a fifth of lru_cache's (sum(map(...)) stays in C)."""
+
+    def __missing__(self, word: str) -> int:
+        if len(self) >= 65536:  # a bound, as the lru_cache had
+            self.clear()
+        count = self[word] = syllables(word)
+        return count
+
+
+_COUNTS = _Counts()
+
+
 def words(text: str) -> list[str]:
     """Return the words of text, as _WORD finds them: runs of letters or digits, with inner apostrophes and hyphens.
 
@@ -100,24 +114,35 @@ def words(text: str) -> list[str]:
 
 def grade(texts: list[str]) -> tuple[float, int]:
     """Return the Flesch-Kincaid grade of texts, each one sentence, rounded to one decimal, and their word count."""
-    found = words(" ".join(texts).lower())  # lowercase so each word is counted once per spelling
-    if not found:
+    return _grade(" ".join(texts), len(texts))
+
+
+def _grade(joined: str, sentences: int) -> tuple[float, int]:
+    # words(joined), counted rather than listed: the tokens of letters and digits alone are
+    # kept by filter (a loop in C), the others searched as one text (spaces part them)
+    tokens = joined.lower().translate(_SEPARATORS).split()  # lowercase so each word is counted once per spelling
+    plain = list(filter(str.isalnum, tokens))
+    rest = _WORD.findall(" ".join(filterfalse(str.isalnum, tokens))) if len(plain) < len(tokens) else []
+    count = len(plain) + len(rest)
+    if not count:
         return 0.0, 0
-    per_sentence, per_word = len(found) / len(texts), sum(map(syllables, found)) / len(found)
-    return round(0.39 * per_sentence + 11.8 * per_word - 15.59, 1), len(found)
+    syllable_count = sum(map(_COUNTS.__getitem__, plain)) + sum(map(_COUNTS.__getitem__, rest))
+    per_sentence, per_word = count / sentences, syllable_count / count
+    return round(0.39 * per_sentence + 11.8 * per_word - 15.59, 1), count
 
 
 def _by_file(treatment: Treatment) -> Iterator[tuple[str, tuple[str | int, ...], list[Claim]]]:
     groups: dict[str, tuple[tuple[str | int, ...], list[Claim]]] = {}
-    for name, path, claim in shape.claims(treatment):
-        groups.setdefault(name, (path, []))[1].append(claim)
+    for part in shape.walk(treatment):
+        if part.claim is not None:
+            groups.setdefault(part.file, (part.path, []))[1].append(part.claim)
     yield from ((name, first, claims) for name, (first, claims) in groups.items())
 
 
 def section_grades(treatment: Treatment, documents: dict[str, Document]) -> tuple[SectionGrade, ...]:
     """Return the grade of each section of treatment, in page order."""
     return tuple(
-        SectionGrade(name, documents[name].path, SECTIONS[name], *grade([words_of(c.text) for c in claims]), (*first, "text"))
+        SectionGrade(name, documents[name].path, SECTIONS[name], *_grade(" ".join([words_of(c.text) for c in claims]), len(claims)), (*first, "text"))
         for name, first, claims in _by_file(treatment)
     )
 

@@ -121,6 +121,30 @@ def parts(treatment: Treatment) -> Iterator[Part]:
             yield from _record_parts(rf, i, record)
 
 
+class _Walk(NamedTuple):
+    records: tuple[Any, ...]
+    """What the walk was made of: the overview and record tuples (frozen values) of a treatment."""
+    parts: tuple[Part, ...]
+
+
+_last: list[_Walk] = []
+
+
+def walk(treatment: Treatment) -> tuple[Part, ...]:
+    """Return tuple(parts(treatment)), made once for the treatment's records however often it is asked.
+
+    Validation, the reading grades and the cited sources each read a page's parts; the
+    sign-off check returns a copy of the treatment (dataclasses.replace) holding the same
+    records, so the last walk is kept with what it was made of and reused while they are the same objects.
+    """
+    records = (treatment.overview, treatment.benefits, treatment.mechanism, treatment.side_effects, treatment.faqs)
+    if _last and all(a is b for a, b in zip(_last[0].records, records, strict=True)):
+        return _last[0].parts
+    walked = tuple(parts(treatment))
+    _last[:] = [_Walk(records, walked)]
+    return walked
+
+
 def claims(treatment: Treatment | None, walked: Iterable[Part] | None = None) -> Iterator[tuple[str, KeyPath, Claim]]:
     """Yield (file name, path in that file, claim) for every claim, in reading order (of walked, if given)."""
     assert treatment is not None or walked is not None

@@ -21,7 +21,7 @@ from clinicsite.model import Overview, Source, Treatment
 from clinicsite.policy import ActivePolicy, active_policy, default_ids
 from clinicsite.salvage import claim_references, partial_problems
 from clinicsite.salvage import unique_ids as _unique_ids
-from clinicsite.shape import RECORD_FILES, SIGN_OFFS_FILE, TREATMENT_SCHEMAS, Part, claims, parts
+from clinicsite.shape import RECORD_FILES, SIGN_OFFS_FILE, TREATMENT_SCHEMAS, Part, claims, walk
 from clinicsite.signoff import Against, record_problems, review, sections
 from clinicsite.translate import suggest, validate_doc
 
@@ -55,7 +55,7 @@ def unused_sources(doc: Document, sources: list[Source], cited: set[str]) -> lis
 
 def cited_sources(treatment: Treatment) -> set[str]:
     """Return the ids of the sources a treatment's claims cite."""
-    return {c.source for _, _, claim in claims(treatment) for c in claim.cite}
+    return {c.source for part in walk(treatment) if part.claim is not None for c in part.claim.cite}
 
 
 def _policy(doc: Document | None, problems: list[Diagnostic]) -> ActivePolicy:
@@ -117,7 +117,7 @@ def validate_treatment(files: TreatmentFiles, facts: SiteFacts) -> tuple[Treatme
     problems: list[Diagnostic] = []
     treatment = _validate_treatment(files, problems)
     if treatment is not None:
-        walked = tuple(parts(treatment))  # once: every check below reads the same walk
+        walked = walk(treatment)  # once: every check below (and the grades, the cited sources) reads the same walk
         problems += _check_references(walked, files, facts.sources)
         if facts.sources is not None:
             problems += evidence.treatment_problems(walked, files.documents, facts.sources, facts.policy)
