@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml_rs
 
-from clinicsite.characters import FORBIDDEN_CLASS, compiled, holds_forbidden
+from clinicsite.characters import FORBIDDEN_CLASS, compiled
 
 #: Characters the fast path leaves to PyYAML: all but newline, printable ASCII and the
 #: characters libyaml reads as text (tab, CR, NEL, controls, BOM, noncharacters included).
@@ -65,7 +65,8 @@ def _plain_text(text: str) -> bool:
     # isprintable is C-fast and True for nearly every file; the expression runs only when it is not
     elif not text.replace("\n", "").isprintable() and compiled(_UNUSUAL).search(text):
         return False
-    if _different(raw, roles):
+    # a backslash: a double-quoted escape may make a character the text does not hold (content writes none)
+    if b"\\" in raw or _different(raw, roles):
         return False
     return not (raw.startswith((b"---", b"...", b"%")) or _DOCUMENT_MARK.search(raw))
 
@@ -90,11 +91,9 @@ def _different(raw: bytes, roles: bytes) -> bool:
     return _FLOW_COLON.search(raw) is not None
 
 
-def _check(value: Any, depth: int, escapes: bool, max_depth: int) -> None:
+def _check(value: Any, depth: int, max_depth: int) -> None:
     """Raise _NotPlain unless value is mappings of text keys, lists, strings and None, nested at most max_depth deep.
 
-    escapes: the text has a backslash, so a double-quoted escape may have made a character
-    the text does not hold; strings are then searched for what content may not hold.
     Strings and None inside a mapping or list are tested in place, not by a call each:
     calls for them were two thirds of this walk.
     """
@@ -106,24 +105,15 @@ def _check(value: Any, depth: int, escapes: bool, max_depth: int) -> None:
             # a space: a key written over two lines in a flow, which libyaml refuses (content's keys have none)
             if type(key) is not str or len(key) > _LONGEST_KEY or " " in key:
                 raise _NotPlain
-            if type(item) is str:
-                if escapes and not item.isprintable() and holds_forbidden(item):
-                    raise _NotPlain
-            elif item is not None:
-                _check(item, depth + 1, escapes, max_depth)
+            if type(item) is not str and item is not None:
+                _check(item, depth + 1, max_depth)
     elif kind is list:
         if depth >= max_depth and value:
             raise _NotPlain
         for item in value:
-            if type(item) is str:
-                if escapes and not item.isprintable() and holds_forbidden(item):
-                    raise _NotPlain
-            elif item is not None:
-                _check(item, depth + 1, escapes, max_depth)
-    elif kind is str:
-        if escapes and not value.isprintable() and holds_forbidden(value):
-            raise _NotPlain
-    elif value is not None:  # a number, a boolean, a tuple (a complex key's), a date: PyYAML keeps the text
+            if type(item) is not str and item is not None:
+                _check(item, depth + 1, max_depth)
+    elif kind is not str and value is not None:  # a number, a boolean, a tuple (a complex key's), a date: PyYAML keeps the text
         raise _NotPlain
 
 
@@ -133,7 +123,7 @@ def plain_data(text: str, max_depth: int) -> tuple[Any] | None:
         return None
     try:
         data = yaml_rs.loads(text, parse_datetime=False, alias_limits=_NO_ALIASES, duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.Error)
-        _check(data, 0, "\\" in text, max_depth)
+        _check(data, 0, max_depth)
     except Exception:  # YAMLDecodeError, _NotPlain, or anything else yaml-rs may raise: PyYAML reports it
         return None
     return (data,)
