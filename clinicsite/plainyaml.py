@@ -40,6 +40,13 @@ _MARK_AFTER_START = (b"SM", b"SB", b"BM", b"BB")
 _FLOW_COLON = re.compile(rb":[,\]}]")
 #: '---' or '...' at a line's start may end a document (yaml-rs reads a stream as a list); '%' starts a directive.
 _DOCUMENT_MARK = re.compile(rb"\n(?:---|\.\.\.|%)")
+#: Where a value may start (a line's start, after ':', '[', ',', '{', '?' or '- '), a whole
+#: number str(int) would not write back: '+', '-0', a leading zero (0x, 0o, 0b), an '_'.
+#: Prose may match too (it is then left to PyYAML). sources.yaml's years and site.yaml's
+#: months are numbers to yaml-rs: reading them, and importing PyYAML for it, was 26 M
+#: instructions of gen20's check. Every int yaml-rs reads from tokens of "+-0123_xob.eE " up to
+#: five long, in block, flow and next-line values, is either written back or found here.
+_ODD_NUMBER = re.compile(rb"(?m)(?:^|[:\[,{?]|-[ \t])[ \t]*(?:\+|-0|[-+]?0[0-9A-Za-z_.]|[-+]?[0-9]*_)")
 #: libyaml refuses an implicit key longer than 1,024 characters; such keys are left to it.
 _LONGEST_KEY = 512
 #: Any alias is an error here, so the document goes to PyYAML, which refuses it as yaml-alias.
@@ -91,9 +98,11 @@ def _different(raw: bytes, roles: bytes) -> bool:
     return _FLOW_COLON.search(raw) is not None
 
 
-def _check(value: Any, depth: int, max_depth: int) -> None:
+def _check(value: Any, depth: int, ints: bool, max_depth: int) -> None:
     """Raise _NotPlain unless value is mappings of text keys, lists, strings and None, nested at most max_depth deep.
 
+    ints: every whole number in the text is written as str(int) writes it, so a number yaml-rs
+    read inside a mapping or list becomes that text, as PyYAML's reading keeps it.
     Strings and None inside a mapping or list are tested in place, not by a call each:
     calls for them were two thirds of this walk.
     """
@@ -105,15 +114,22 @@ def _check(value: Any, depth: int, max_depth: int) -> None:
             # a space: a key written over two lines in a flow, which libyaml refuses (content's keys have none)
             if type(key) is not str or len(key) > _LONGEST_KEY or " " in key:
                 raise _NotPlain
-            if type(item) is not str and item is not None:
-                _check(item, depth + 1, max_depth)
+            if type(item) is int and ints:
+                value[key] = str(item)
+            elif type(item) is not str and item is not None:
+                _check(item, depth + 1, ints, max_depth)
     elif kind is list:
         if depth >= max_depth and value:
             raise _NotPlain
+        numbers = False
         for item in value:
-            if type(item) is not str and item is not None:
-                _check(item, depth + 1, max_depth)
-    elif kind is not str and value is not None:  # a number, a boolean, a tuple (a complex key's), a date: PyYAML keeps the text
+            if type(item) is int and ints:
+                numbers = True
+            elif type(item) is not str and item is not None:
+                _check(item, depth + 1, ints, max_depth)
+        if numbers:
+            value[:] = [str(item) if type(item) is int else item for item in value]
+    elif kind is not str and value is not None:  # a boolean, a float, a tuple (a complex key's), a date, a number alone: PyYAML keeps the text
         raise _NotPlain
 
 
@@ -123,7 +139,7 @@ def plain_data(text: str, max_depth: int) -> tuple[Any] | None:
         return None
     try:
         data = yaml_rs.loads(text, parse_datetime=False, alias_limits=_NO_ALIASES, duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.Error)
-        _check(data, 0, max_depth)
+        _check(data, 0, _ODD_NUMBER.search(text.encode()) is None, max_depth)
     except Exception:  # YAMLDecodeError, _NotPlain, or anything else yaml-rs may raise: PyYAML reports it
         return None
     return (data,)
