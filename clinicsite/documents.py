@@ -10,19 +10,14 @@ from __future__ import annotations
 import codecs
 import functools
 from dataclasses import dataclass, field
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from clinicsite.characters import LINE_SEPARATORS, describe, forbidden_in, holds_forbidden, line_and_column
 from clinicsite.diagnostics import Diagnostic, Location, error
 from clinicsite.plainyaml import plain_data
 
-try:  # the C parser is ~10x faster; fall back to pure Python where libyaml is absent
-    from yaml import CSafeLoader as _SafeLoader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
-
+if TYPE_CHECKING:
+    import yaml
 #: A value's path inside its document: mapping keys and list indices from the root.
 KeyPath = tuple[str | int, ...]
 
@@ -31,32 +26,31 @@ KeyPath = tuple[str | int, ...]
 MAX_DEPTH = 40
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _STANDARD_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")}
-_PLAIN_TAGS = {yaml.ScalarNode: "tag:yaml.org,2002:str", yaml.SequenceNode: "tag:yaml.org,2002:seq", yaml.MappingNode: "tag:yaml.org,2002:map"}
 
 
-class _Loader(_SafeLoader):
-    """The safe loader without YAML 1.1's implicit types: every untagged scalar is text.
+@functools.cache
+def _loader() -> Any:
+    """Return PyYAML's safe loader without YAML 1.1's implicit types (guessing them was a sixth of loading): every untagged scalar is text.
 
-    Scalars stay text anyway (see above), and guessing int, bool or timestamp with the
-    resolver's regular expressions was a sixth of the time spent loading. Explicit tags
-    (`!!python/object`) never reach resolve, so they are still seen and refused.
+    Explicit tags (`!!python/object`) never reach resolve, so they are still refused. PyYAML is imported when a file first
+    needs it (plainyaml reads nearly every one): importing it was 88 M instructions, 8% of every start-up.
     """
+    import yaml
 
-    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
-        return _PLAIN_TAGS[kind]
+    try:  # the C parser is ~10x faster; fall back to pure Python where libyaml is absent
+        from yaml import CSafeLoader as SafeLoader
+    except ImportError:  # pragma: no cover - depends on how PyYAML was built
+        from yaml import SafeLoader  # type: ignore[assignment]
+    tags = {yaml.ScalarNode: "tag:yaml.org,2002:str", yaml.SequenceNode: "tag:yaml.org,2002:seq", yaml.MappingNode: "tag:yaml.org,2002:map"}
 
-    # The composer calls these two around every node for path-based resolvers, which this
-    # loader has none of; doing nothing at once is a tenth of the composer's time.
-    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-        pass
-
-    def ascend_resolver(self) -> None:
-        pass
+    # descend_resolver and ascend_resolver are called around every node for path-based resolvers (there are none): doing nothing is a tenth of composing
+    nothing = {"descend_resolver": lambda self, node, index: None, "ascend_resolver": lambda self: None}
+    return type("Loader", (SafeLoader,), {"resolve": lambda self, kind, value, implicit: tags[kind], **nothing})
 
 
-def _plain_key(node: yaml.Node) -> bool:
+def _plain_key(node: Any) -> bool:
     """Return True for a key the data keeps: a scalar with a standard tag (others are refused as yaml-key)."""
-    return type(node) is yaml.ScalarNode and node.tag in _STANDARD_TAGS
+    return node.id == "scalar" and node.tag in _STANDARD_TAGS
 
 
 @dataclass(frozen=True)
@@ -75,14 +69,15 @@ class Document:
     source: yaml.Node | str | None = field(repr=False)
     """The composed node graph data was converted from, or the text to compose it from when first needed (None for an empty file)."""
     _keys: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = field(default_factory=dict, init=False, repr=False, compare=False)
-    """Large mappings' first plain key of each text, made when first looked in: scanning
-    the mapping for each key made 40,000 unknown keys take 49 s."""
+    """Large mappings' first plain key of each text, made when first looked in: scanning the mapping for each key made 40,000 unknown keys take 49 s."""
 
     @functools.cached_property
     def root(self) -> yaml.Node | None:
         """Return the document's node graph (None for an empty file), composing the fast path's text the first time."""
+        import yaml
+
         try:  # the fast path read it as PyYAML does (tests/test_plainyaml.py): this cannot fail but it must not crash
-            return yaml.compose(self.source, Loader=_Loader) if isinstance(self.source, str) else self.source
+            return yaml.compose(self.source, Loader=_loader()) if isinstance(self.source, str) else self.source
         except (yaml.YAMLError, RecursionError):  # pragma: no cover - positions fall back to the file's
             return None
 
@@ -108,12 +103,13 @@ class Document:
         a value the converter refused (too deep, an alias, a tag) the data holds nothing, so
         no diagnostic asks for a path there.
         """
-        node, key = self.root, None
+        node: Any = self.root
+        key = None
         for steps, step in enumerate(path):
             found: tuple[yaml.Node | None, yaml.Node] | None = None
-            if type(node) is yaml.MappingNode and isinstance(step, str):
+            if node is not None and node.id == "mapping" and isinstance(step, str):
                 found = self._entry(node, step)
-            elif type(node) is yaml.SequenceNode and isinstance(step, int) and 0 <= step < len(node.value):
+            elif node is not None and node.id == "sequence" and isinstance(step, int) and 0 <= step < len(node.value):
                 found = (None, node.value[step])
             if found is None:
                 return node, key, steps
@@ -160,17 +156,17 @@ class _Converter:
         mark = node.start_mark
         return Location(self.path, mark.line + 1, mark.column + 1)
 
-    def convert(self, node: yaml.Node, depth: int) -> Any:
+    def convert(self, node: Any, depth: int) -> Any:
         """Return node as data; depth is how many lists and mappings hold it."""
         if depth > MAX_DEPTH or id(node) in self._seen or node.tag not in _STANDARD_TAGS:
             return self._refuse(node, depth)
         self._seen.add(id(node))
         # exactly one of the three (the composer makes nothing else), tested the fastest way
-        if type(node) is yaml.ScalarNode:
+        if node.id == "scalar":
             if not node.value.isprintable() and holds_forbidden(node.value):  # isprintable: C-fast, True for nearly every one-line value
                 self._forbidden(node)
             return None if not node.style and node.value in _NULLS else node.value
-        if type(node) is yaml.MappingNode:
+        if node.id == "mapping":
             return self._mapping(node, depth)
         return [self.convert(item, depth + 1) for item in node.value]
 
@@ -215,7 +211,9 @@ def decode(raw: bytes, shown: str) -> tuple[str | None, list[Diagnostic]]:
         location = Location(shown, *line_and_column(body[: exc.start].decode("utf-8", "replace")))
         message = f"byte 0x{body[exc.start]:02x} is not UTF-8; save the file as UTF-8"
         return None, [error(location, "yaml-encoding", message)]
-    separator = LINE_SEPARATORS.search(text)
+    # isascii is O(1) and True for nearly every file, which then holds none; searching each file was a sixth of loading a treatment
+    unusual = not text.isascii() and ("\u2028" in text or "\u2029" in text or "\x85" in text)
+    separator = LINE_SEPARATORS.search(text) if unusual else None
     if separator is not None:  # libyaml would count it as a line break, and every later line would be off by one
         message = f"the character {describe(separator.group(0))} is not allowed in content (editors do not show it as a line break); delete it"
         return None, [error(Location(shown, *line_and_column(text[: separator.start()])), "yaml-syntax", message)]
@@ -223,8 +221,6 @@ def decode(raw: bytes, shown: str) -> tuple[str | None, list[Diagnostic]]:
 
 
 _TOO_DEEP = f"lists and mappings are nested more than {MAX_DEPTH} levels deep here; content needs only a few levels, so flatten it"
-
-
 #: libyaml 0.2.6 (bundled from PyYAML 6.0.4 on) refuses nesting past 1,000 levels with this problem;
 #: the same file is reported as too deep, at our limit, whichever libyaml parses it.
 _LIBYAML_TOO_DEEP = "exceeded maximum nesting depth"
@@ -237,6 +233,8 @@ def _too_deep(text: str, shown: str) -> Diagnostic:
     limit before handing over the event that passes ours. This runs only for a refused file.
     """
     # each open collection: [is a mapping, its next node is a key]
+    import yaml
+
     open_: list[list[bool]] = []
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
@@ -258,6 +256,8 @@ def _too_deep(text: str, shown: str) -> Diagnostic:
 
 
 def _syntax_error(exc: yaml.YAMLError, text: str, shown: str) -> Diagnostic:
+    import yaml
+
     if isinstance(exc, yaml.reader.ReaderError):  # a character YAML forbids; it has no mark
         # libyaml counts UTF-8 bytes, the pure-Python reader counts characters
         counted_in_bytes = exc.encoding != "unicode"
@@ -282,8 +282,10 @@ def parse_yaml(text: str, shown: str, fast: bool = True) -> tuple[Document | Non
     plain = plain_data(text, MAX_DEPTH) if fast else None
     if plain is not None:  # nearly every file: the same data, and nothing to report
         return Document(shown, plain[0], text), []
+    import yaml
+
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=_loader())
     except yaml.YAMLError as exc:
         if _LIBYAML_TOO_DEEP in str(getattr(exc, "problem", "")):
             return None, [_too_deep(text, shown)]

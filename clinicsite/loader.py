@@ -90,20 +90,19 @@ def read_file(path: Path, root: Path, real_folder: bool = False, link: bool | No
         return None, [error(Location(display_path(path)), "content-unreadable", message)]
 
 
-def parse_file(data: bytes, path: Path) -> tuple[Document | None, list[Diagnostic]]:
-    """Return the document in bytes read from path (named in diagnostics), or its problems."""
-    shown = display_path(path)
+def parse_file(data: bytes, name: str, shown: str) -> tuple[Document | None, list[Diagnostic]]:
+    """Return the document in the bytes of the file name (named in diagnostics as shown), or its problems."""
     text, problems = decode(data, shown)
     if text is None:
         return None, problems
-    fast = sign_offs_document(text, shown) if path.name == SIGN_OFFS_FILE else None  # the form `review` writes (clinicsite.shape)
+    fast = sign_offs_document(text, shown) if name == SIGN_OFFS_FILE else None  # the form `review` writes (clinicsite.shape)
     return (fast, []) if fast is not None else parse_yaml(text, shown)
 
 
 def load_file(path: Path, root: Path, real_folder: bool = False) -> tuple[Document | None, list[Diagnostic]]:
     """Return the document in one content file (read_file, then parse_file)."""
     data, problems = read_file(path, root, real_folder)
-    return (None, problems) if data is None else parse_file(data, path)
+    return (None, problems) if data is None else parse_file(data, path.name, display_path(path))
 
 
 class _Entry(NamedTuple):
@@ -188,18 +187,21 @@ def _missing(path: Path) -> str:
     return f"missing file '{path.name}'; create it (see README: content format)"
 
 
-def _parse_named(read: FolderBytes, names: tuple[str, ...], optional: tuple[str, ...] = ()) -> tuple[dict[str, Document], bool, list[Diagnostic]]:
-    """Return the documents of names (required) and optional (only when present), whether every required one parsed, and the problems."""
+def _parse_named(
+    read: FolderBytes, names: tuple[str, ...], optional: tuple[str, ...] = (), folder: str = ""
+) -> tuple[dict[str, Document], bool, list[Diagnostic]]:
+    """Return the documents of names (required) and optional (only when present), whether each required one parsed, and the problems."""
     documents: dict[str, Document] = {}
     problems = list(read.problems)
     complete = not read.problems
+    folder = folder or display_path(read.folder)  # made once a folder (folder: the caller's): once a file was a 20th of loading one
     for name in (*names, *(n for n in optional if n not in read.missing)):
-        path = read.folder / name
         if name in read.missing:
+            path = read.folder / name
             problems.append(error(Location(display_path(path)), "content-missing-file", _missing(path)))
             complete = False
-        elif name in read.files:
-            document, found = parse_file(read.files[name], path)
+        elif name in read.files:  # a file read is never the working folder: its display path is the folder's and its name
+            document, found = parse_file(read.files[name], name, name if folder == "." else f"{folder}/{name}")
             problems += found
             if document is None or found:  # a document that did not load cleanly is not validated
                 complete = complete and name in optional
@@ -224,7 +226,8 @@ def load_treatment(folder: Path, root: Path, read: FolderBytes | None = None) ->
 
     read: the folder as read_treatment read it (by the caller that keyed a cache on it); read now when None.
     """
-    shown = Location(display_path(folder))
+    folder_shown = display_path(folder)
+    shown = Location(folder_shown)
     if not SLUG.fullmatch(folder.name):
         message = f"treatment folder '{folder.name}' is not a valid slug; use lowercase letters, digits and single hyphens, e.g. 'chemical-peel'"
         return None, [error(shown, "slug-format", message)]
@@ -233,7 +236,7 @@ def load_treatment(folder: Path, root: Path, read: FolderBytes | None = None) ->
         return None, [error(shown, "content-outside", "this folder links outside the content folder; replace the link with the folder itself")]
     expected = (*TREATMENT_FILES, SIGN_OFFS_FILE)  # sign-offs.yaml is optional: a page never signed off has none
     problems = [_unexpected(folder / name, expected, "files") for name, _, _ in read.entries if name not in expected]
-    documents, complete, found = _parse_named(read, TREATMENT_FILES, (SIGN_OFFS_FILE,))
+    documents, complete, found = _parse_named(read, TREATMENT_FILES, (SIGN_OFFS_FILE,), folder_shown if read.folder == folder else "")
     return TreatmentFiles(folder.name, documents, complete and not problems), problems + found
 
 
