@@ -75,7 +75,7 @@ def run_all(work: Callable[[T], R], items: Sequence[T], arrived: Callable[[R], R
 
     arrived is called here with each result as it comes, while the workers make the next;
     what it returns is kept (a build writes a page and keeps its result without the bytes).
-    meanwhile, when given, is called once here while the workers start on the items (first, when there are none).
+    meanwhile, when given, is called once here while the workers start on the items (before them, when they run here).
     """
     if not parallel(len(items)):
         if meanwhile is not None:
