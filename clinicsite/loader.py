@@ -234,8 +234,8 @@ def load_treatment(folder: Path, root: Path, read: FolderBytes | None = None) ->
     read = read or read_treatment(folder, root)
     if read is None:
         return None, [error(shown, "content-outside", "this folder links outside the content folder; replace the link with the folder itself")]
-    expected = (*TREATMENT_FILES, SIGN_OFFS_FILE)  # sign-offs.yaml is optional: a page never signed off has none
-    problems = [_unexpected(folder / name, expected, "files") for name, _, _ in read.entries if name not in expected]
+    # sign-offs.yaml is optional: a page never signed off has none
+    problems = [_unexpected(folder / name, TREATMENT_READ, "files") for name, _, _ in read.entries if name not in TREATMENT_READ]
     documents, complete, found = _parse_named(read, TREATMENT_FILES, (SIGN_OFFS_FILE,), folder_shown if read.folder == folder else "")
     return TreatmentFiles(folder.name, documents, complete and not problems), problems + found
 

@@ -44,13 +44,17 @@ def has_block_markup(text: str) -> bool:
     return match is None or "<p>" in match.group(1) or bool(_BLOCK.search(html))
 
 
+def inline_html(text: str) -> str:
+    """Return cmark's HTML of text without the enclosing paragraph, not sanitized (render_inline sanitizes it)."""
+    html = _to_html(text)
+    match = _PARAGRAPH.match(html)
+    return match.group(1) if match else html
+
+
 @lru_cache(maxsize=4096)
 def render_inline(text: str) -> Markup:
     """Return text's inline Markdown as sanitized HTML without the enclosing paragraph."""
-    html = _to_html(text)
-    match = _PARAGRAPH.match(html)
-    inner = match.group(1) if match else html
-    clean = _CLEANER.clean(inner)
+    clean = _CLEANER.clean(inline_html(text))
     return Markup(clean.strip())
 
 

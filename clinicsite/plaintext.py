@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-from clinicsite.markup import _PARAGRAPH, _to_html, render_inline
+from clinicsite.markup import inline_html, render_inline
 
 #: Characters a reader never sees inside a word: soft hyphen, zero-width space and joiners, word joiner, BOM.
 _UNSEEN = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
@@ -67,9 +67,7 @@ def _cmark_only(text: str, inner: str) -> bool:
 
 def read_claim(text: str) -> str:
     """Return the words a page shows for claim text: rendered, sanitised, tags removed, entities decoded, normalised."""
-    made = _to_html(text)  # cmark's HTML, made once a claim (has_block_markup and rendering reuse it)
-    match = _PARAGRAPH.match(made)
-    inner = match.group(1) if match else made
+    inner = inline_html(text)  # cmark's HTML, made once a claim (has_block_markup and rendering reuse it)
     shown = inner.strip(_STRIPPED) if _cmark_only(text, inner) else str(render_inline(text))
     if "<" in shown:
         shown = _TAG.sub("", _BREAK.sub(" ", shown) if "<br" in shown else shown)
