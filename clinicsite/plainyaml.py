@@ -57,6 +57,10 @@ class _NotPlain(Exception):
     """The data holds something PyYAML's reading would give differently or report."""
 
 
+class _Numbers(Exception):
+    """The data holds a whole number, and the text was not yet searched for numbers written otherwise."""
+
+
 def _plain_text(text: str) -> bool:
     """Return True when text holds no character, tag, directive or document marker the fast path leaves to PyYAML.
 
@@ -98,11 +102,12 @@ def _different(raw: bytes, roles: bytes) -> bool:
     return _FLOW_COLON.search(raw) is not None
 
 
-def _check(value: Any, depth: int, ints: bool, max_depth: int) -> None:
+def _check(value: Any, depth: int, ints: bool | None, max_depth: int) -> None:
     """Raise _NotPlain unless value is mappings of text keys, lists, strings and None, nested at most max_depth deep.
 
     ints: every whole number in the text is written as str(int) writes it, so a number yaml-rs
-    read inside a mapping or list becomes that text, as PyYAML's reading keeps it.
+    read inside a mapping or list becomes that text, as PyYAML's reading keeps it; None: not
+    known yet, and _Numbers is raised at the first number (before anything is changed).
     Strings and None inside a mapping or list are tested in place, not by a call each:
     calls for them were two thirds of this walk.
     """
@@ -130,7 +135,7 @@ def _check(value: Any, depth: int, ints: bool, max_depth: int) -> None:
         if numbers:
             value[:] = [str(item) if type(item) is int else item for item in value]
     elif kind is not str and value is not None:  # a boolean, a float, a tuple (a complex key's), a date, a number alone: PyYAML keeps the text
-        raise _NotPlain
+        raise _Numbers if kind is int and ints is None else _NotPlain
 
 
 def plain_data(text: str, max_depth: int) -> tuple[Any] | None:
@@ -139,7 +144,10 @@ def plain_data(text: str, max_depth: int) -> tuple[Any] | None:
         return None
     try:
         data = yaml_rs.loads(text, parse_datetime=False, alias_limits=_NO_ALIASES, duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.Error)
-        _check(data, 0, _ODD_NUMBER.search(text.encode()) is None, max_depth)
+        try:
+            _check(data, 0, None, max_depth)
+        except _Numbers:  # the text is searched for odd numbers only when it holds a number: a treatment's files hold none, and the search was half of reading them
+            _check(data, 0, _ODD_NUMBER.search(text.encode()) is None, max_depth)
     except Exception:  # YAMLDecodeError, _NotPlain, or anything else yaml-rs may raise: PyYAML reports it
         return None
     return (data,)
