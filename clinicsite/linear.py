@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 try:  # Google's RE2 (C++, linear time), a declared dependency
@@ -22,15 +23,40 @@ class Linear:
     """
 
     regex: Any
+    found: Callable[[bytes], bool] = field(init=False, repr=False, compare=False)
+    """regex's yes-or-no search of UTF-8 bytes (see matcher)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "found", matcher(self.regex))
 
     def has_match(self, text: str) -> bool:
         """Return True when the pattern matches somewhere in text."""
-        return self.regex.search(text) is not None
+        return self.found(text.encode())
 
     def first_match(self, text: str) -> str | None:
         """Return the first match in text as written, or None."""
+        if not self.found(text.encode()):  # nearly every text: no match object, no offsets in characters
+            return None
         match = self.regex.search(text)
         return str(match.group(0)) if match else None
+
+
+def matcher(regex: Any) -> Callable[[bytes], bool]:
+    """Return a yes-or-no search of bytes by a compiled RE2 regex: RE2's own Match, without the module's Python around it.
+
+    The module's search makes a generator, works out offsets and a match object on every
+    call: 12.6 k instructions against Match's 8.9 k for a claim, searched twice a claim.
+    Where the installed google-re2 does not hold what this relies on, its search is used.
+    """
+    raw, anchors, none = getattr(regex, "_regexp", None), getattr(re2, "_Anchor", None), getattr(re2, "_NULL_SPAN", None)
+    if raw is None or anchors is None or none is None or not hasattr(raw, "Match"):  # pragma: no cover - another google-re2
+        return lambda text: regex.search(text) is not None
+    match, anywhere = raw.Match, anchors.UNANCHORED
+
+    def found(text: bytes) -> bool:
+        return bool(match(anywhere, text, 0, len(text))[0] != none)
+
+    return found
 
 
 def _re2_options() -> Any:

@@ -146,7 +146,7 @@ def plain_data(text: str, max_depth: int) -> tuple[Any] | None:
         data = yaml_rs.loads(text, parse_datetime=False, alias_limits=_NO_ALIASES, duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.Error)
         try:
             _check(data, 0, None, max_depth)
-        except _Numbers:  # the text is searched for odd numbers only when it holds a number: a treatment's files hold none, and the search was half of reading them
+        except _Numbers:  # searched for odd numbers only when it holds one: treatment files hold none, and it was half of reading them
             _check(data, 0, _ODD_NUMBER.search(text.encode()) is None, max_depth)
     except Exception:  # YAMLDecodeError, _NotPlain, or anything else yaml-rs may raise: PyYAML reports it
         return None

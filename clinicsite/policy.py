@@ -9,7 +9,7 @@ through one rule and is shown to the reviewer instead.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,7 @@ except ImportError:  # pragma: no cover - a declared dependency; without it `re`
     re2 = None
 
 from clinicsite.clinic import Policy, PolicyRule
-from clinicsite.linear import Linear, linear, linear_refusal
+from clinicsite.linear import Linear, linear, linear_refusal, matcher
 
 _CAP = "UK CAP Code rules 3.1 and 3.7 (misleading claims, substantiation)"
 _CAP_HEALTH = "UK CAP Code rule 12.1 (health claims need evidence from trials on people)"
@@ -160,7 +160,7 @@ _NOT_RE2_PATTERN = re.compile(rf"\$|\{{(?!{_COUNT}(?:,{_COUNT}?)?\}})")
 
 
 def _linear(pattern: str) -> Any:
-    """Return a lowerable pattern compiled by RE2 for yes-or-no searches of _NOT_RE2_TEXT-free text, or None."""
+    """Return a lowerable pattern's yes-or-no search (linear.matcher) by RE2, of _NOT_RE2_TEXT-free text lowercased to bytes, or None."""
     if re2 is None or _NOT_RE2_PATTERN.search(pattern):
         return None
     options = re2.Options()
@@ -168,7 +168,7 @@ def _linear(pattern: str) -> Any:
     options.never_capture = True  # without groups RE2 runs its DFA only: ~1.5 µs a claim against re's 12
     options.log_errors = False  # a pattern RE2 refuses is left to `re`, not printed on every build
     try:
-        return re2.compile(pattern.encode("ascii"), options)
+        return matcher(re2.compile(pattern.encode("ascii"), options))
     except re2.error:  # what RE2 does not do: lookarounds, backreferences, possessive quantifiers
         return None
 
@@ -187,13 +187,13 @@ class Insensitive:
     unicode: re.Pattern[str]
     ascii: re.Pattern[str]
     lower: re.Pattern[str] | None = None
-    linear: Any = field(default=None, compare=False)
-    """`lower` compiled by RE2, when RE2 reads it as `re` does: for `has_match` only."""
+    linear: Callable[[bytes], bool] | None = field(default=None, compare=False)
+    """`lower` searched by RE2 (see _linear), when RE2 reads it as `re` does: for `has_match` only."""
 
     def has_match(self, text: str) -> bool:
         """Return True when first_match(text) would find one, asking RE2 where it answers the same."""
         if self.linear is not None and ((text.isascii() and text.isprintable()) or not _NOT_RE2_TEXT.search(text)):  # str methods first
-            return self.linear.search(text.lower().encode("ascii")) is not None
+            return self.linear(text.lower().encode("ascii"))
         return self.first_match(text) is not None
 
     def first_match(self, text: str) -> str | None:

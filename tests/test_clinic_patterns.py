@@ -61,3 +61,20 @@ def test_an_odd_clinic_pattern_is_a_located_error_at_the_pattern(project: Path, 
     assert result.code == 1 and "internal error" not in result.err
     assert len(result.lines) == 1 and result.lines[0].startswith("content/policy.yaml:2:") and message in result.lines[0], result.lines
     assert result.lines[0].endswith("[value-format]")
+
+
+def test_the_yes_or_no_search_answers_as_re2s_own_search_and_skips_its_python() -> None:
+    import re2
+
+    from clinicsite.linear import linear, matcher
+
+    regex = re2.compile(r"\bguarantee[sd]?\b|100 ?%|ß", re2.Options())
+    texts = ["", "a guarantee", "guaranteed.", "unguaranteed", "100%", "100 %", "10 0%", "Straße", "guarantee" * 3, "x" * 5000 + "100%"]
+    found = matcher(regex)
+    assert [found(t.encode()) for t in texts] == [regex.search(t.encode()) is not None for t in texts]
+    assert found.__name__ == "found", "the installed google-re2 no longer has what matcher relies on: it fell back to re2's search"
+    rule = linear(r"never\s+fails")
+    assert rule is not None
+    assert (rule.has_match("This never  fails."), rule.has_match("it may fail")) == (True, False)
+    shown = [rule.first_match(t) for t in ("It NEVER fails, ok", "it may fail", "Größe never fails")]
+    assert shown == ["NEVER fails", None, "never fails"]
