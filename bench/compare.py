@@ -9,7 +9,8 @@ checkout to compare against first (e.g. a `git worktree add /tmp/before HEAD~3`)
 Each build runs `python build.py build` (or `check`, with --command check) in that checkout
 (its own package comes first on the path) into a folder of its own, removed before each build
 (untimed, as bench.run does for both tools: the build is timed, not deleting the last site); the medians are printed
-with their ratio to the first. When the content format changed between the checkouts, give
+with their ratio to the first: of wall time, and of CPU time (user and system, the workers'
+included), which what else the machine runs sways less. When the content format changed between the checkouts, give
 --generate N instead of a content folder: each checkout then builds the synthetic site of N
 treatments that its own bench.generate writes (the same site, each in its own format):
 
@@ -49,6 +50,7 @@ def main() -> None:
             sys.exit(f"{checkout}: no build.py here; give project checkouts")
         compileall.compile_dir(checkout / "clinicsite", quiet=1)  # as bench.run does: time runs, not compiling
     times: list[list[float]] = [[] for _ in checkouts]
+    cpu: list[list[float]] = [[] for _ in checkouts]
     today = datetime.date.today().isoformat()
     with tempfile.TemporaryDirectory() as scratch:
         contents = [_content(args, checkout, Path(scratch) / f"content-{k}", today) for k, checkout in enumerate(checkouts)]
@@ -58,12 +60,14 @@ def main() -> None:
                 shutil.rmtree(site, ignore_errors=True)  # untimed: every build starts with no site, as in bench.run
                 out = ["--out", str(site)] if args.command == "build" else []
                 command = [sys.executable, str(checkout / "build.py"), args.command, "--content", str(contents[k]), "--today", today, *out]
-                times[k].append(measure(command)[0])
-    first = statistics.median(times[0])
-    for checkout, found in zip(checkouts, times, strict=True):
-        median = statistics.median(found)
+                run = measure(command)
+                times[k].append(run.wall_s)
+                cpu[k].append(run.cpu_s)
+    first, first_cpu = statistics.median(times[0]), statistics.median(cpu[0])
+    for checkout, found, used in zip(checkouts, times, cpu, strict=True):
+        median, median_cpu = statistics.median(found), statistics.median(used)
         runs = " ".join(f"{t:.2f}" for t in found)
-        print(f"{checkout}: median {median:.2f} s, {median / first:.3f} of the first (runs: {runs})")
+        print(f"{checkout}: median {median:.2f} s, {median / first:.3f} of the first (runs: {runs}); CPU {median_cpu:.2f} s, {median_cpu / first_cpu:.3f}")
 
 
 def _content(args: argparse.Namespace, checkout: Path, root: Path, today: str) -> Path:

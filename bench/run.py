@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 from bench import hugo as hugo_site
 from bench.generate import generate
@@ -86,26 +87,39 @@ if pid == 0:
         print(problem, file=sys.stderr)
     os._exit(127)
 _, status, usage = os.wait4(pid, 0)
-os.write(report, f"{time.perf_counter() - started} {usage.ru_maxrss}".encode())
+os.write(report, f"{time.perf_counter() - started} {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}".encode())
 sys.exit(os.waitstatus_to_exitcode(status) & 255)
 """
 
 
-def measure(command: list[str]) -> tuple[float, float, str]:
-    """Run command; return its wall time in s, its peak RSS in MB, and its stdout."""
+class Measured(NamedTuple):
+    """One run of a command."""
+
+    wall_s: float
+    rss_mb: float
+    """Peak RSS of the command's largest process."""
+    printed: str
+    """Its stdout."""
+    cpu_s: float
+    """User and system time of the command and the processes it waited for (a build's workers): less
+    swayed than wall time by what else the machine runs, though not immune (shared caches, clock)."""
+
+
+def measure(command: list[str]) -> Measured:
+    """Run command; return its wall time in s, its peak RSS in MB, its stdout and its CPU time in s."""
     read, write = os.pipe()
     with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr, os.fdopen(read) as report:
         launcher = [sys.executable, "-I", "-S", "-c", LAUNCHER, str(write), *command]
         process = subprocess.Popen(launcher, cwd=PROJECT, stdout=stdout, stderr=stderr, text=True, pass_fds=(write,))
         os.close(write)
-        elapsed, rss = (float(x) for x in (report.read().split() or ["0", "0"]))
+        elapsed, rss, cpu = (float(x) for x in (report.read().split() or ["0", "0", "0"]))
         process.wait()
         stdout.seek(0)
         stderr.seek(0)
         printed = stdout.read()
         if process.returncode:
             sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{printed}{stderr.read()}")
-    return elapsed, rss / 1024, printed
+    return Measured(elapsed, rss / 1024, printed, cpu)
 
 
 #: A command, and what to do before each run of it (untimed), if anything.
@@ -153,7 +167,7 @@ def bench(name: str, content: Path, changed: Path, runs: int, hugo: str | None =
     replace, _ = medians(ours[0], min(runs, 3))  # the site of the last run is there: replaced whole
     check = medians([python, cli, "check", "--content", str(content)], runs)
     worker = [python, "-m", "bench.rebuild", str(content), str(out), str(changed), "--runs", str(max(runs, 3))]
-    _, rss, printed = measure(worker)
+    _, rss, printed, _ = measure(worker)
     pages = sum(1 for p in out.rglob("*") if p.is_file() and p.suffix in (".html", ".xml", ".txt"))
     hugo_s, hugo_rss = versus[0] if versus else (None, None)
     return Row(name, pages, *build, *check, statistics.median(json.loads(printed)), rss, replace, hugo_s, hugo_rss, differs)

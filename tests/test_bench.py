@@ -52,6 +52,8 @@ def test_peak_memory_is_the_commands_own_not_the_benchs(tmp_path: Path) -> None:
     small = measure([sys.executable, "-c", "print('small')"])
     big = measure([sys.executable, "-c", "b = bytearray(150 * 2**20); b[::4096] = b'x' * len(b[::4096])"])
     assert small[0] > 0 and small[1] < 100 and small[2] == "small\n"
+    busy = measure([sys.executable, "-c", "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass"])
+    assert busy.cpu_s >= 0.3 and small.cpu_s < busy.cpu_s  # the command's own CPU time
     assert 150 < big[1] < 300
     with pytest.raises(SystemExit, match="failed \\(3\\)"):
         measure([sys.executable, "-c", "raise SystemExit(3)"])
@@ -63,10 +65,11 @@ def test_compare_takes_turns_between_checkouts(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "bench.compare", str(content), str(PROJECT), str(PROJECT), "--runs", "2"]
     done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=300, check=True)
     lines = done.stdout.splitlines()
-    line = re.escape(str(PROJECT)) + r": median (\d+\.\d\d) s, (\d\.\d{3}) of the first \(runs: \d+\.\d\d \d+\.\d\d\)"
+    line = re.escape(str(PROJECT)) + r": median (\d+\.\d\d) s, (\d\.\d{3}) of the first \(runs: \d+\.\d\d \d+\.\d\d\); CPU (\d+\.\d\d) s, (\d\.\d{3})"
     matches = [re.fullmatch(line, text) for text in lines]
     assert len(matches) == 2 and all(matches), lines
-    assert matches[0] and matches[0].group(2) == "1.000"
+    assert matches[0] and matches[0].group(2) == matches[0].group(4) == "1.000"
+    assert all(m and float(m.group(3)) >= float(m.group(1)) * 0.5 for m in matches), lines  # a build's CPU, not the launcher's
     refused = subprocess.run([sys.executable, "-m", "bench.compare", str(content), str(tmp_path)], cwd=PROJECT, capture_output=True, text=True, timeout=60)
     assert refused.returncode == 1 and "no build.py here" in refused.stderr
 
