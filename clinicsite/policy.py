@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 try:  # Google's RE2 (C++, linear time): only ever asked whether text matches at all (Insensitive.has_match)
@@ -182,13 +183,37 @@ class Insensitive:
     text is plain ASCII, where an ASCII pattern finds exactly what the Unicode one finds,
     and a simple pattern (see _LOWERABLE) finds the same in the lowercased text. Other
     text, or a pattern that is not ASCII itself, is searched with Unicode rules.
+
+    Each `re` form is compiled when first searched: compiling the built-in rules and their
+    screen three ways was 24 ms of every build before its treatments started, and RE2
+    answers nearly every search (has_match); `re` finds the words of a match.
     """
 
-    unicode: re.Pattern[str]
-    ascii: re.Pattern[str]
-    lower: re.Pattern[str] | None = None
+    pattern: str
+    simple: bool = False
+    """The pattern is ASCII and lowerable (_LOWERABLE): `lower` and `linear` search it."""
     linear: Callable[[bytes], bool] | None = field(default=None, compare=False)
     """`lower` searched by RE2 (see _linear), when RE2 reads it as `re` does: for `has_match` only."""
+
+    @cached_property
+    def unicode(self) -> re.Pattern[str]:
+        """The pattern with Unicode rules: what every other form must find the same as."""
+        return re.compile(self.pattern, re.IGNORECASE)
+
+    @cached_property
+    def ascii(self) -> re.Pattern[str]:
+        """The pattern with ASCII rules, for plain ASCII text (the Unicode one where those differ or cannot apply)."""
+        if not self.pattern.isascii() or _NON_ASCII_ESCAPE.search(self.pattern):
+            return self.unicode
+        try:
+            return re.compile(self.pattern, re.IGNORECASE | re.ASCII)
+        except (re.error, ValueError):  # e.g. an inline (?u) flag: "ASCII and UNICODE flags are incompatible"
+            return self.unicode
+
+    @cached_property
+    def lower(self) -> re.Pattern[str] | None:
+        """The pattern case-sensitively, for lowercased plain ASCII text, when it is simple."""
+        return re.compile(self.pattern) if self.simple else None
 
     def has_match(self, text: str) -> bool:
         """Return True when first_match(text) would find one, asking RE2 where it answers the same."""
@@ -214,18 +239,18 @@ class Insensitive:
 _NON_ASCII_ESCAPE = re.compile(r"\\[uUN]")
 
 
-def insensitive(pattern: str) -> Insensitive:
-    """Return pattern compiled case-insensitively, for each way of searching (see Insensitive); raises re.error."""
-    unicode = re.compile(pattern, re.IGNORECASE)
-    if not pattern.isascii() or _NON_ASCII_ESCAPE.search(pattern):
-        return Insensitive(unicode, unicode)
-    try:
-        fast = re.compile(pattern, re.IGNORECASE | re.ASCII)
-    except (re.error, ValueError):  # e.g. an inline (?u) flag: "ASCII and UNICODE flags are incompatible"
-        return Insensitive(unicode, unicode)
-    if not _LOWERABLE.fullmatch(pattern):
-        return Insensitive(unicode, fast)
-    return Insensitive(unicode, fast, re.compile(pattern), _linear(pattern))
+def insensitive(pattern: str, checked: bool = True) -> Insensitive:
+    """Return pattern to search case-insensitively each way (see Insensitive); raises re.error, unless checked is False.
+
+    checked=False is for the built-in rules and their screen, which tests/test_policy.py
+    compiles every way: their `re` forms are compiled when first used, if ever.
+    """
+    # lowerable patterns hold no inline flags, so their ASCII form compiles whenever the Unicode one does
+    simple = pattern.isascii() and not _NON_ASCII_ESCAPE.search(pattern) and _LOWERABLE.fullmatch(pattern) is not None
+    found = Insensitive(pattern, simple, _linear(pattern) if simple else None)
+    if checked:
+        found.unicode  # noqa: B018 - compiled now: this is what raises re.error
+    return found
 
 
 #: A backreference (\1, (?P=name)) would point at the wrong group inside a combined pattern.
@@ -267,8 +292,9 @@ class ActivePolicy:
 
 def _screen(rules: list[PolicyRule]) -> Insensitive | None:
     """Return one pattern matching where any of rules matches, or None if they cannot be combined."""
+    built_in = all(rule in DEFAULT_RULES for rule in rules)  # clinic rules are screened only where RE2 is missing
     try:
-        return insensitive("|".join(f"(?:{rule.pattern})" for rule in rules)) if rules else None
+        return insensitive("|".join(f"(?:{rule.pattern})" for rule in rules), checked=not built_in) if rules else None
     except re.error:  # e.g. two rules naming the same group
         return None
 
@@ -281,7 +307,7 @@ def active_policy(policy: Policy | None) -> ActivePolicy:
     """
     policy = policy or Policy()
     by_id: dict[str, tuple[PolicyRule, Insensitive | Linear]] = {
-        rule.id: (rule, insensitive(rule.pattern)) for rule in DEFAULT_RULES if rule.id not in policy.disable
+        rule.id: (rule, insensitive(rule.pattern, checked=False)) for rule in DEFAULT_RULES if rule.id not in policy.disable
     }
     for rule in policy.rules:
         try:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from clinicsite.clinic import Policy
 from clinicsite.evidence import _NUMBER
-from clinicsite.policy import DEFAULT_RULES, active_policy, insensitive, re2
+from clinicsite.policy import DEFAULT_RULES, Insensitive, active_policy, insensitive, re2
 from tests.conftest import PROJECT, Result
 from tests.helpers import rule_of
 
@@ -226,3 +226,17 @@ def test_the_default_screen_and_number_pattern_are_searched_by_re2() -> None:
     assert insensitive(r"ab{02}c").linear is None and insensitive(r"ab{1,02}c").linear is None
     assert insensitive(r"b{1000}").linear is not None and insensitive(r"b{1001}").linear is None  # past RE2's limit: re
     # (the generated patterns leave out counts of a thousand: nested, they take re minutes)
+
+
+def test_built_in_rules_compile_every_way_though_only_when_first_searched() -> None:
+    """The built-in patterns are not checked when the policy is made (24 ms of every build): they are checked here."""
+    policy = active_policy(None)
+    forms = [pattern for _, pattern in policy.rules] + [policy.screen]
+    assert all(isinstance(p, Insensitive) and "unicode" not in vars(p) and "lower" not in vars(p) for p in forms)
+    for form in forms:
+        assert isinstance(form, Insensitive) and form.unicode.flags & re.IGNORECASE and form.ascii.pattern == form.unicode.pattern
+        assert (form.lower is not None) == form.simple
+    fewer = active_policy(Policy.model_validate({"disable": [DEFAULT_RULES[0].id, DEFAULT_RULES[-1].id]})).screen
+    assert fewer is not None and fewer.unicode.search(CASES[DEFAULT_RULES[1].id][0][0])
+    with pytest.raises(re.error):
+        insensitive(r"(?P<w>a)|(?P<w>b)")  # a pattern of a clinic's, where RE2 is missing, is still checked at once
