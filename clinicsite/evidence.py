@@ -110,10 +110,8 @@ def _claim_problems(doc: Document, name: str, path: KeyPath, claim: Claim, sourc
     shown = read_claim(text)  # the policy judges what the patient reads, not the Markdown
     findings = _policy_findings(shown, policy)
     findings += _evidence_findings(name, claim, sources, shown)
+    findings += _sentence_findings(claim)
     problems = [] if text.isascii() else list(hidden_problems(doc.locate((*path, "text")), text))
-    sentences_found = _sentence_findings(claim)
-    if sentences_found:
-        findings += sentences_found
     if not findings and not claim.allow:  # nearly every claim: nothing to locate
         return problems
     at = doc.locate((*path, "text"))
@@ -153,16 +151,9 @@ def claim_problems(doc: Document, name: str, path: KeyPath, claim: Claim, source
 def treatment_problems(walked: tuple[shape.Part, ...], documents: dict[str, Document], sources: dict[str, Source], policy: ActivePolicy) -> list[Diagnostic]:
     """Return the integrity problems of one valid treatment's parts (shape.parts): its claims and its headings."""
     problems: list[Diagnostic] = []
-    headings = []
-    for part in walked:  # one pass: the claims' problems first, then the headings'
-        claim = part.claim
-        if claim is not None:
-            found = _claim_problems(documents[part.file], part.file, part.path, claim, sources, policy)
-            if found:
-                problems += found
-        elif part.file != shape.OVERVIEW_FILE:
-            headings.append(part)
-    for part in headings:
+    for name, path, claim in shape.claims(None, walked):
+        problems += _claim_problems(documents[name], name, path, claim, sources, policy)
+    for part in shape.headings(walked):
         problems += heading_problems(documents[part.file], part.path, part.text, policy)
     return problems
 

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, StringConstraints
 
 from clinicsite.model import Date, Id, Record, Source
-from clinicsite.shape import Part
+from clinicsite.shape import Part, cited_ids
 
 _HEX = r"[0-9a-f]{16}"
 
@@ -117,8 +117,7 @@ def _sign_off_digest(signed: Iterable[str], pairs: Iterable[tuple[str, str]]) ->
 def fingerprint(walked: tuple[Part, ...], hashes: Mapping[str, str]) -> Fingerprint:
     """Return the fingerprint of a valid treatment's parts (shape.parts), against its sources' hashes."""
     signed = [f"{part_hash(p)} {p.label}" for p in walked]
-    cited = {c.source for p in walked if p.claim is not None for c in p.claim.cite}
-    return Fingerprint(walked, tuple(signed), {s: hashes[s] for s in sorted(cited) if s in hashes})
+    return Fingerprint(walked, tuple(signed), {s: hashes[s] for s in sorted(cited_ids(walked)) if s in hashes})
 
 
 def message(slug: str, record: SignOff) -> str:

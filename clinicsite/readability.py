@@ -133,9 +133,8 @@ def _grade(joined: str, sentences: int) -> tuple[float, int]:
 
 def _by_file(treatment: Treatment) -> Iterator[tuple[str, tuple[str | int, ...], list[Claim]]]:
     groups: dict[str, tuple[tuple[str | int, ...], list[Claim]]] = {}
-    for part in shape.walk(treatment):
-        if part.claim is not None:
-            groups.setdefault(part.file, (part.path, []))[1].append(part.claim)
+    for name, path, claim in shape.claims(None, shape.walk(treatment)):
+        groups.setdefault(name, (path, []))[1].append(claim)
     yield from ((name, first, claims) for name, (first, claims) in groups.items())
 
 

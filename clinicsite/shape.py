@@ -153,6 +153,11 @@ def claims(treatment: Treatment | None, walked: Iterable[Part] | None = None) ->
             yield part.file, part.path, part.claim
 
 
+def cited_ids(walked: Iterable[Part]) -> set[str]:
+    """Return the ids of the sources the claims of walked parts cite."""
+    return {c.source for part in walked if part.claim is not None for c in part.claim.cite}
+
+
 def headings(walked: Iterable[Part]) -> Iterator[Part]:
     """Yield every record heading (a benefit's title, a question) of walked parts, in order."""
     for part in walked:

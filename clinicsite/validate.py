@@ -21,7 +21,7 @@ from clinicsite.model import Overview, Source, Treatment
 from clinicsite.policy import ActivePolicy, active_policy, default_ids
 from clinicsite.salvage import claim_references, partial_problems
 from clinicsite.salvage import unique_ids as _unique_ids
-from clinicsite.shape import RECORD_FILES, SIGN_OFFS_FILE, TREATMENT_SCHEMAS, Part, claims, walk
+from clinicsite.shape import RECORD_FILES, SIGN_OFFS_FILE, TREATMENT_SCHEMAS, Part, cited_ids, claims, walk
 from clinicsite.signoff import Against, record_problems, review, sections
 from clinicsite.translate import suggest, validate_doc
 
@@ -55,7 +55,7 @@ def unused_sources(doc: Document, sources: list[Source], cited: set[str]) -> lis
 
 def cited_sources(treatment: Treatment) -> set[str]:
     """Return the ids of the sources a treatment's claims cite."""
-    return {c.source for part in walk(treatment) if part.claim is not None for c in part.claim.cite}
+    return cited_ids(walk(treatment))
 
 
 def _policy(doc: Document | None, problems: list[Diagnostic]) -> ActivePolicy:
